@@ -1,0 +1,182 @@
+/* weft: Python's threading model for C, over POSIX threads, Win32 or C11.
+ *
+ * One header, C99/C11/C++. Every call that can fail returns an int status
+ * (WEFT_OK is 0). Timeouts are double seconds: WEFT_FOREVER (-1.0) waits
+ * forever, 0 never blocks, values above WEFT_TIMEOUT_MAX or +INFINITY mean
+ * forever, NaN and other negatives are WEFT_EINVAL. Every wait is measured on
+ * a monotonic clock and never returns early. */
+#ifndef WEFT_H
+#define WEFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(WEFT_STATIC)
+#define WEFT_API
+#elif defined(_WIN32) || defined(__CYGWIN__)
+#if defined(WEFT_BUILDING)
+#define WEFT_API __declspec(dllexport)
+#else
+#define WEFT_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__) || defined(__clang__)
+#define WEFT_API __attribute__((visibility("default")))
+#else
+#define WEFT_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes; weft_strerror() names them. */
+enum {
+  WEFT_OK = 0,
+  WEFT_TIMEOUT,   /* the wait ended first; with timeout 0, "would block" */
+  WEFT_EINVAL,    /* bad argument: NULL, NaN or negative timeout, ... */
+  WEFT_ESTATE,    /* wrong state: start twice, join before start, ... */
+  WEFT_EPERM,     /* caller does not own it */
+  WEFT_EDEADLK,   /* would surely deadlock: a thread joining itself */
+  WEFT_ENOMEM,    /* out of memory */
+  WEFT_EAGAIN,    /* the OS refused a resource (thread limit, stack) */
+  WEFT_EOVERFLOW, /* a counter would pass its bound */
+  WEFT_ESHUTDOWN, /* queue or pool shut down */
+  WEFT_EBROKEN,   /* barrier broken */
+  WEFT_ECANCELED  /* timer or future cancelled */
+};
+
+#define WEFT_FOREVER (-1.0)
+#define WEFT_TIMEOUT_MAX 1e9
+
+/* ---- Process and clock ------------------------------------------------ */
+
+/* Message for a status code ("unknown status" for anything else). */
+WEFT_API const char *weft_strerror(int status);
+/* Library version, "MAJOR.MINOR.PATCH". */
+WEFT_API const char *weft_version(void);
+/* The backend chosen at configure time: "posix", "win32" or "c11". */
+WEFT_API const char *weft_backend(void);
+/* Seconds on a monotonic clock; only differences are meaningful. */
+WEFT_API double weft_monotonic(void);
+/* Sleep at least `seconds` (>= 0). NaN or negative: WEFT_EINVAL. */
+WEFT_API int weft_sleep(double seconds);
+/* Let another thread run. */
+WEFT_API void weft_yield(void);
+/* This thread's weft identifier: nonzero, never reused in the process. */
+WEFT_API uint64_t weft_get_ident(void);
+/* This thread's OS identifier (Linux TID, Windows thread id); 0 if unknown. */
+WEFT_API uint64_t weft_get_native_id(void);
+/* Wait for every running non-daemon thread (except the caller), as at
+ * process exit. WEFT_TIMEOUT if some are still running at the deadline. */
+WEFT_API int weft_shutdown(double timeout);
+/* Number of online CPUs (at least 1). */
+WEFT_API unsigned weft_cpu_count(void);
+/* Route every allocation weft makes through these functions. Call it before
+ * any other weft call that allocates; afterwards it returns WEFT_ESTATE.
+ * All three NULL restores the C library's functions. */
+WEFT_API int weft_set_allocator(void *(*malloc_fn)(size_t), void *(*realloc_fn)(void *, size_t),
+                                void (*free_fn)(void *));
+
+/* One-time initialisation; all-zero storage is ready (WEFT_ONCE_INIT). */
+typedef struct weft_once {
+  uintptr_t state_;
+} weft_once;
+#define WEFT_ONCE_INIT                                                                             \
+  { 0 }
+/* Run fn(arg) exactly once for `o`; callers that arrive while it runs wait
+ * until it has returned. WEFT_EINVAL for NULL o or fn. */
+WEFT_API int weft_call_once(weft_once *o, void (*fn)(void *), void *arg);
+
+/* ---- Threads (threading.Thread) --------------------------------------- */
+
+typedef void (*weft_fn)(void *arg);
+typedef struct weft_thread weft_thread;
+
+/* A new, unstarted thread that will run target(arg); one reference.
+ * NULL if target is NULL or memory is short. Named "Thread-N"; its daemon
+ * flag is the creating thread's. */
+WEFT_API weft_thread *weft_thread_new(weft_fn target, void *arg);
+/* Rename (UTF-8, any time). The OS-visible name is cut on a UTF-8 boundary
+ * to the OS limit (15 bytes on Linux); weft keeps the full name. */
+WEFT_API int weft_thread_set_name(weft_thread *t, const char *name);
+/* The full name; valid until the thread is renamed or released. */
+WEFT_API const char *weft_thread_name(const weft_thread *t);
+/* Copy the name into buf (NUL-terminated, cut to size); returns the full
+ * length, as snprintf does. */
+WEFT_API size_t weft_thread_get_name(const weft_thread *t, char *buf, size_t size);
+/* Before start only (else WEFT_ESTATE). */
+WEFT_API int weft_thread_set_daemon(weft_thread *t, bool daemon);
+WEFT_API bool weft_thread_daemon(const weft_thread *t);
+/* Before start only. 0 is the OS default; other sizes are raised to the
+ * OS minimum and rounded to pages. WEFT_EINVAL where the backend cannot set
+ * a stack size at all (c11). */
+WEFT_API int weft_thread_set_stack_size(weft_thread *t, size_t bytes);
+/* Start the thread; returns once it runs, with ident and native_id set.
+ * WEFT_ESTATE if already started, WEFT_EAGAIN if the OS refused (the thread
+ * may then be started again). */
+WEFT_API int weft_thread_start(weft_thread *t);
+/* Wait until the thread's target has returned. WEFT_TIMEOUT at the
+ * deadline, WEFT_ESTATE before start or for the main and Dummy threads,
+ * WEFT_EDEADLK for the calling thread itself. */
+WEFT_API int weft_thread_join(weft_thread *t, double timeout);
+/* Started and not yet finished. */
+WEFT_API bool weft_thread_is_alive(const weft_thread *t);
+/* 0 before start; never reused in the process. */
+WEFT_API uint64_t weft_thread_ident(const weft_thread *t);
+/* The OS thread id; 0 before start or where unknown. */
+WEFT_API uint64_t weft_thread_native_id(const weft_thread *t);
+/* Reference counting: the record is freed when the last reference goes and
+ * the thread has ended. ref(NULL) returns NULL; unref(NULL) does nothing. */
+WEFT_API weft_thread *weft_thread_ref(weft_thread *t);
+WEFT_API void weft_thread_unref(weft_thread *t);
+/* The calling thread (borrowed). Threads weft did not start are registered
+ * as daemon "Dummy-N" threads until they exit. NULL only if out of memory. */
+WEFT_API weft_thread *weft_thread_current(void);
+/* The process's main thread, "MainThread" (borrowed). */
+WEFT_API weft_thread *weft_thread_main(void);
+/* Number of alive threads: main, started weft threads, Dummy threads. */
+WEFT_API size_t weft_active_count(void);
+/* Store up to cap new references to alive threads in out; returns how many
+ * are alive (may exceed cap). */
+WEFT_API size_t weft_enumerate(weft_thread **out, size_t cap);
+/* Start a daemon thread running target(arg), as _thread.start_new_thread. */
+WEFT_API int weft_start_new_thread(weft_fn target, void *arg);
+
+/* ---- Locks ------------------------------------------------------------ */
+
+/* A lock: one word, all zero when unlocked; any thread may release it. */
+typedef struct weft_lock {
+  uintptr_t v_;
+} weft_lock;
+#define WEFT_LOCK_INIT                                                                             \
+  { 0 }
+
+/* Acquire, waiting up to timeout. WEFT_TIMEOUT if still held. */
+WEFT_API int weft_lock_acquire(weft_lock *l, double timeout);
+/* Release; WEFT_ESTATE if it was not locked. */
+WEFT_API int weft_lock_release(weft_lock *l);
+WEFT_API bool weft_lock_locked(const weft_lock *l);
+
+/* A recursive lock: the owner may acquire it again; only the owner may
+ * release. Fields are private. */
+typedef struct weft_rlock {
+  weft_lock lock_;
+  uintptr_t owner_; /* weft_get_ident() of the owner, 0 when free */
+  uint32_t count_;  /* recursion depth, touched only by the owner */
+} weft_rlock;
+#define WEFT_RLOCK_INIT                                                                            \
+  { {0}, 0, 0 }
+
+/* Acquire (again, if the caller owns it). WEFT_EOVERFLOW past a depth of
+ * UINT32_MAX - 1. */
+WEFT_API int weft_rlock_acquire(weft_rlock *r, double timeout);
+/* Release one level; WEFT_EPERM if the caller does not own it. */
+WEFT_API int weft_rlock_release(weft_rlock *r);
+/* True if the calling thread owns it. */
+WEFT_API bool weft_rlock_is_owned(const weft_rlock *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WEFT_H */

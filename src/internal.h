@@ -1,0 +1,123 @@
+/* Shared by the core's files: atomics on plain storage, the allocator,
+ * deadlines, the parking lot and the thread record. */
+#ifndef WEFT_INTERNAL_H
+#define WEFT_INTERNAL_H
+#ifndef WEFT_BUILDING
+#error "internal.h is internal to weft"
+#endif
+
+#include "weft.h"
+#include "port.h"
+
+#include <stdatomic.h>
+
+/* -- atomics --
+ * The public header exposes plain words so that C99 and C++ can include it;
+ * the core reaches them through these casts (same size and representation
+ * for lock-free types on every compiler weft supports). */
+static inline uintptr_t weft__load(const uintptr_t *p, memory_order mo) {
+  return atomic_load_explicit((_Atomic uintptr_t *)(uintptr_t *)p, mo);
+}
+static inline void weft__store(uintptr_t *p, uintptr_t v, memory_order mo) {
+  atomic_store_explicit((_Atomic uintptr_t *)p, v, mo);
+}
+static inline bool weft__cas(uintptr_t *p, uintptr_t *expected, uintptr_t desired,
+                             memory_order success) {
+  return atomic_compare_exchange_weak_explicit((_Atomic uintptr_t *)p, expected, desired, success,
+                                               memory_order_relaxed);
+}
+static inline uintptr_t weft__fetch_add(uintptr_t *p, uintptr_t v, memory_order mo) {
+  return atomic_fetch_add_explicit((_Atomic uintptr_t *)p, v, mo);
+}
+static inline uintptr_t weft__fetch_sub(uintptr_t *p, uintptr_t v, memory_order mo) {
+  return atomic_fetch_sub_explicit((_Atomic uintptr_t *)p, v, mo);
+}
+static inline uintptr_t weft__exchange(uintptr_t *p, uintptr_t v, memory_order mo) {
+  return atomic_exchange_explicit((_Atomic uintptr_t *)p, v, mo);
+}
+
+/* A pause for spin loops. */
+static inline void weft__cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/* -- allocation: everything goes through weft_set_allocator's functions -- */
+void *weft__malloc(size_t size);
+void *weft__realloc(void *p, size_t size);
+void weft__free(void *p);
+char *weft__strdup(const char *s);
+
+/* -- deadlines -- */
+static inline bool weft__bad_timeout(double timeout) {
+  return timeout != timeout || (timeout < 0 && timeout != WEFT_FOREVER);
+}
+/* Monotonic deadline for a valid timeout (WEFT__FOREVER for forever;
+ * rounded up so that a wait never ends early). */
+int64_t weft__deadline(double timeout);
+
+/* -- the parking lot: wait and wake on an address, FIFO per address -- */
+enum { WEFT__PARK_OK = 0, WEFT__PARK_TIMEOUT = WEFT_TIMEOUT, WEFT__PARK_AGAIN = 100 };
+
+/* Park the calling thread on addr if *addr (sizeof(uintptr_t) bytes, read
+ * atomically) still equals *expected, until unparked or the deadline.
+ * park_arg is handed to the unparker's callback. Returns WEFT__PARK_OK when
+ * unparked, WEFT__PARK_TIMEOUT at the deadline, WEFT__PARK_AGAIN when the
+ * value differed (or no parker could be had: then after a short sleep). */
+int weft__park(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg);
+/* Like weft__park without the value check: enqueue, then call
+ * before_sleep(arg) outside the lot's lock, then wait. For conditions. */
+int weft__park_then(const void *addr, void (*before_sleep)(void *), void *arg, int64_t deadline,
+                    void *park_arg);
+/* Wake the longest-parked thread on addr. If fn is set, it runs under the
+ * lot's lock with that thread's park_arg (NULL if none) and whether others
+ * remain parked on addr. Returns true if a thread was woken. */
+bool weft__unpark_one(const void *addr, void (*fn)(void *arg, void *park_arg, bool more),
+                      void *arg);
+/* Wake every thread parked on addr; returns how many. */
+size_t weft__unpark_all(const void *addr);
+void weft__park_after_fork(void);
+
+/* A function run before main (and before any other weft call). */
+#if defined(_MSC_VER)
+#pragma section(".CRT$XCU", read)
+#define WEFT__CONSTRUCTOR(fn)                                                                      \
+  static void fn(void);                                                                            \
+  __declspec(allocate(".CRT$XCU")) void (*fn##_ptr)(void) = fn;                                    \
+  static void fn(void)
+#else
+#define WEFT__CONSTRUCTOR(fn) __attribute__((constructor)) static void fn(void)
+#endif
+
+/* -- threads -- */
+enum { WEFT__NEW, WEFT__STARTING, WEFT__ALIVE, WEFT__DONE };
+enum { WEFT__KIND_USER, WEFT__KIND_MAIN, WEFT__KIND_DUMMY };
+
+struct weft_thread {
+  uintptr_t refs;  /* atomic; the record is freed when it drops to 0 */
+  uintptr_t state; /* atomic WEFT__NEW..WEFT__DONE; joiners park on it */
+  weft_fn target;
+  void *arg;
+  char *name; /* full name, guarded by the registry lock */
+  bool daemon;
+  bool registered; /* in the registry (guarded by its lock) */
+  bool has_os;     /* os holds a created thread to release */
+  unsigned char kind;
+  size_t stack_size;
+  uint64_t ident;
+  uint64_t native_id;
+  weft__os_thread os;
+  weft__parker parker;
+  struct weft_thread *prev, *next; /* registry of alive threads */
+};
+
+/* The calling thread's record, created as "Dummy-N" for a foreign thread;
+ * NULL only when memory is short. */
+struct weft_thread *weft__self(void);
+/* The calling thread's record if it has one; never allocates. */
+struct weft_thread *weft__self_if_any(void);
+
+#endif /* WEFT_INTERNAL_H */

@@ -1,0 +1,90 @@
+/* weft_lock: one word, acquired with one compare-and-swap when free.
+ *
+ *   bit 0  LOCKED   held by some thread (any thread may release it)
+ *   bit 1  PARKED   a thread may be parked on the word: release must wake
+ *
+ * Contended acquirers spin briefly, then set PARKED and park on the word.
+ * Release wakes the longest-parked thread and normally lets it race for the
+ * lock (throughput); once that thread has waited over a millisecond, release
+ * hands the lock straight to it instead, so nobody starves. */
+#include "internal.h"
+
+#define LOCKED ((uintptr_t)1)
+#define PARKED ((uintptr_t)2)
+#define SPINS 40
+#define HANDOFF_NS 1000000
+
+typedef struct lock_waiter {
+  int64_t since;   /* when it parked */
+  bool handed_off; /* release passed the lock to it */
+} lock_waiter;
+
+static bool try_acquire(weft_lock *l) {
+  uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
+  while (!(v & LOCKED))
+    if (weft__cas(&l->v_, &v, v | LOCKED, memory_order_acquire)) return true;
+  return false;
+}
+
+static int acquire_slow(weft_lock *l, double timeout) {
+  if (timeout == 0) return try_acquire(l) ? WEFT_OK : WEFT_TIMEOUT;
+  int64_t deadline = weft__deadline(timeout);
+  unsigned spins = 0;
+  for (;;) {
+    uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
+    if (!(v & LOCKED)) {
+      if (weft__cas(&l->v_, &v, v | LOCKED, memory_order_acquire)) return WEFT_OK;
+      continue;
+    }
+    if (!(v & PARKED)) {
+      if (spins++ < SPINS) {
+        weft__cpu_relax();
+        continue;
+      }
+      if (!weft__cas(&l->v_, &v, v | PARKED, memory_order_relaxed)) continue;
+      v |= PARKED;
+    }
+    lock_waiter w = {weft__port_now(), false};
+    int r = weft__park(&l->v_, v, deadline, &w);
+    if (w.handed_off) return WEFT_OK;
+    if (r == WEFT__PARK_TIMEOUT) return try_acquire(l) ? WEFT_OK : WEFT_TIMEOUT;
+    if (r == WEFT__PARK_AGAIN && weft__port_now() >= deadline)
+      return try_acquire(l) ? WEFT_OK : WEFT_TIMEOUT;
+  }
+}
+
+int weft_lock_acquire(weft_lock *l, double timeout) {
+  if (!l || weft__bad_timeout(timeout)) return WEFT_EINVAL;
+  uintptr_t unlocked = 0;
+  if (weft__cas(&l->v_, &unlocked, LOCKED, memory_order_acquire)) return WEFT_OK;
+  return acquire_slow(l, timeout);
+}
+
+/* Runs under the parking lot's bucket lock, so no acquirer can park or
+ * leave in between: the PARKED bit is exact here. */
+static void on_unpark(void *arg, void *park_arg, bool more) {
+  weft_lock *l = arg;
+  lock_waiter *w = park_arg;
+  uintptr_t v = more ? PARKED : 0;
+  if (w && weft__port_now() - w->since > HANDOFF_NS) {
+    w->handed_off = true;
+    v |= LOCKED;
+  }
+  weft__store(&l->v_, v, memory_order_release);
+}
+
+int weft_lock_release(weft_lock *l) {
+  if (!l) return WEFT_EINVAL;
+  uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
+  for (;;) {
+    if (!(v & LOCKED)) return WEFT_ESTATE;
+    if (v & PARKED) break;
+    if (weft__cas(&l->v_, &v, 0, memory_order_release)) return WEFT_OK;
+  }
+  weft__unpark_one(&l->v_, on_unpark, l);
+  return WEFT_OK;
+}
+
+bool weft_lock_locked(const weft_lock *l) {
+  return l && (weft__load(&l->v_, memory_order_relaxed) & LOCKED);
+}

@@ -1,0 +1,168 @@
+/* The parking lot: threads wait on an address and are woken in FIFO order.
+ *
+ * A fixed table of buckets, each a tiny spin lock and a queue of waiters;
+ * an address hashes to one bucket. Waiters live on the parking thread's
+ * stack and sleep on the thread's own parker, so nothing is allocated per
+ * wait. A waiter is woken at most once per park: the waker takes it off the
+ * queue under the bucket lock, marks it woken, and gives its parker a permit
+ * after dropping the lock; the waiter consumes exactly that permit. */
+#include "internal.h"
+
+#include <string.h>
+
+typedef struct waiter {
+  struct waiter *next, *prev;
+  const void *addr;
+  weft__parker *parker;
+  void *park_arg;
+  bool woken; /* guarded by the bucket lock */
+} waiter;
+
+typedef struct bucket {
+  _Alignas(64) uintptr_t lock;
+  waiter *head, *tail;
+} bucket;
+
+#define NBUCKETS 256
+static bucket table[NBUCKETS];
+
+static bucket *bucket_of(const void *addr) {
+  uint64_t h = (uint64_t)(uintptr_t)addr * UINT64_C(0x9E3779B97F4A7C15);
+  return &table[h >> 56];
+}
+
+/* Held for a few instructions only, so spinning then yielding beats a
+ * heavier lock (which would itself need somewhere to wait). */
+static void bucket_lock(bucket *b) {
+  for (unsigned spins = 0;; spins++) {
+    uintptr_t unlocked = 0;
+    if (weft__load(&b->lock, memory_order_relaxed) == 0 &&
+        weft__cas(&b->lock, &unlocked, 1, memory_order_acquire))
+      return;
+    if (spins < 100)
+      weft__cpu_relax();
+    else
+      weft__port_yield();
+  }
+}
+
+static void bucket_unlock(bucket *b) {
+  weft__store(&b->lock, 0, memory_order_release);
+}
+
+static void enqueue(bucket *b, waiter *w) {
+  w->next = NULL;
+  w->prev = b->tail;
+  if (b->tail)
+    b->tail->next = w;
+  else
+    b->head = w;
+  b->tail = w;
+}
+
+static void dequeue(bucket *b, waiter *w) {
+  if (w->prev)
+    w->prev->next = w->next;
+  else
+    b->head = w->next;
+  if (w->next)
+    w->next->prev = w->prev;
+  else
+    b->tail = w->prev;
+}
+
+static waiter *find(waiter *from, const void *addr) {
+  while (from && from->addr != addr)
+    from = from->next;
+  return from;
+}
+
+/* Enqueue if *check == expected (check NULL: always), then sleep. */
+static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
+                void (*before_sleep)(void *), void *arg, int64_t deadline, void *park_arg) {
+  struct weft_thread *self = weft__self();
+  if (!self) return WEFT_ENOMEM;
+  waiter w = {.addr = addr, .parker = &self->parker, .park_arg = park_arg};
+  bucket *b = bucket_of(addr);
+  bucket_lock(b);
+  if (check && weft__load(check, memory_order_relaxed) != expected) {
+    bucket_unlock(b);
+    return WEFT__PARK_AGAIN;
+  }
+  enqueue(b, &w);
+  bucket_unlock(b);
+  if (before_sleep) before_sleep(arg);
+
+  /* Only a waker gives this parker a permit, so a consumed permit means
+   * this wait was woken. */
+  if (weft__parker_park(w.parker, deadline) == WEFT_OK) return WEFT__PARK_OK;
+  bucket_lock(b);
+  bool woken = w.woken;
+  if (!woken) dequeue(b, &w);
+  bucket_unlock(b);
+  if (!woken) return WEFT__PARK_TIMEOUT;
+  /* A waker took us as time ran out: the wake-up is ours (a notify must
+   * not be lost), and its permit is on the way; take it. */
+  weft__parker_park(w.parker, WEFT__FOREVER);
+  return WEFT__PARK_OK;
+}
+
+int weft__park(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg) {
+  int r = park(addr, addr, expected, NULL, NULL, deadline, park_arg);
+  if (r == WEFT_ENOMEM) {
+    /* No record for this foreign thread: fall back to polling. */
+    weft__port_sleep(50000);
+    return WEFT__PARK_AGAIN;
+  }
+  return r;
+}
+
+int weft__park_then(const void *addr, void (*before_sleep)(void *), void *arg, int64_t deadline,
+                    void *park_arg) {
+  return park(addr, NULL, 0, before_sleep, arg, deadline, park_arg);
+}
+
+bool weft__unpark_one(const void *addr, void (*fn)(void *arg, void *park_arg, bool more),
+                      void *arg) {
+  bucket *b = bucket_of(addr);
+  bucket_lock(b);
+  waiter *w = find(b->head, addr);
+  weft__parker *p = NULL;
+  if (w) {
+    dequeue(b, w);
+    w->woken = true;
+    p = w->parker;
+  }
+  if (fn) fn(arg, w ? w->park_arg : NULL, w && find(w->next, addr));
+  bucket_unlock(b);
+  if (p) weft__parker_unpark(p);
+  return p != NULL;
+}
+
+size_t weft__unpark_all(const void *addr) {
+  bucket *b = bucket_of(addr);
+  waiter *woken = NULL, **tail = &woken;
+  bucket_lock(b);
+  for (waiter *w = find(b->head, addr), *next; w; w = find(next, addr)) {
+    next = w->next;
+    dequeue(b, w);
+    w->woken = true;
+    w->next = NULL;
+    *tail = w;
+    tail = &w->next;
+  }
+  bucket_unlock(b);
+  size_t n = 0;
+  /* Each waiter stays parked, so its frame stays valid, until its permit. */
+  for (waiter *w = woken, *next; w; w = next, n++) {
+    next = w->next;
+    weft__parker_unpark(w->parker);
+  }
+  return n;
+}
+
+void weft__park_after_fork(void) {
+  /* Only the forking thread lives on in the child: every other waiter and
+   * any lock they held are gone. */
+  memset(table, 0, sizeof table);
+}

@@ -1,0 +1,84 @@
+/* The port: everything a backend (src/posix, src/win32, src/c11) implements.
+ * The portable core in src/ uses nothing else from the OS. Each backend also
+ * provides "port_types.h", defining weft__os_thread and weft__parker.
+ *
+ * Times are int64 nanoseconds on the port's monotonic clock; a deadline of
+ * WEFT__FOREVER never expires. Unless stated, calls cannot fail. */
+#ifndef WEFT_PORT_H
+#define WEFT_PORT_H
+#ifndef WEFT_BUILDING
+#error "port.h is internal to weft"
+#endif
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "port_types.h"
+
+#define WEFT__FOREVER INT64_MAX
+
+/* Name of the backend, as weft_backend() reports it. */
+extern const char weft__port_name[];
+
+/* Called once, before anything else in the port (from the core's process
+ * constructor, so it must not allocate through weft). On fork-capable
+ * systems it installs weft__before_fork/after_fork_* (pthread_atfork). */
+int weft__port_init(void);
+
+/* -- threads -- */
+
+/* Start an OS thread running entry(arg) with the given stack size (0: the OS
+ * default; otherwise raised to the OS minimum and rounded up to pages).
+ * WEFT_OK, or WEFT_EAGAIN if the OS refused (nothing is left behind). */
+int weft__port_thread_create(weft__os_thread *t, size_t stack_size, void (*entry)(void *),
+                             void *arg);
+/* Give up the handle of a created thread. `joinable_wait` is true when the
+ * caller is not the thread itself: then wait for the OS thread to be gone
+ * (it has already finished weft's work) and reclaim it; else detach it. */
+void weft__port_thread_release(weft__os_thread *t, bool joinable_wait);
+/* True if the backend can give a thread a chosen stack size. */
+bool weft__port_stack_size_supported(void);
+void weft__port_yield(void);
+/* Sleep about `ns` (may return early; the core loops on the clock). */
+void weft__port_sleep(int64_t ns);
+/* Monotonic clock. */
+int64_t weft__port_now(void);
+/* Calling thread's OS id (TID); 0 where the OS offers none. */
+uint64_t weft__port_native_id(void);
+/* Longest OS-visible thread name in bytes, without the NUL. */
+size_t weft__port_name_max(void);
+/* Set the calling thread's OS-visible name (already cut to name_max). */
+void weft__port_set_name_self(const char *name);
+/* Set another running thread's OS-visible name; false where the OS cannot
+ * (macOS, C11): weft then keeps the name only. */
+bool weft__port_set_name_other(weft__os_thread *t, const char *name);
+unsigned weft__port_cpu_count(void);
+
+/* -- blocking: one parker per thread --
+ * A parker holds at most one permit. park() consumes the permit, waiting
+ * for it until the monotonic deadline: it returns WEFT_OK only once a permit
+ * was consumed (never spuriously) and WEFT_TIMEOUT only at or after the
+ * deadline. unpark() gives the permit and may touch the parker only while
+ * its owner is still parked or about to consume it. */
+void weft__parker_init(weft__parker *p);
+void weft__parker_destroy(weft__parker *p);
+int weft__parker_park(weft__parker *p, int64_t deadline);
+void weft__parker_unpark(weft__parker *p);
+
+/* -- thread exit and process exit --
+ * One native per-thread slot whose destructor runs weft__thread_exit_hook()
+ * (core) when a thread that armed it ends, weft or foreign, normally or by
+ * the OS thread-exit call. Disarming (arg NULL) means no call. */
+int weft__port_exit_hook_arm(void *arg);
+/* Run fn when the process ends normally (main returns or exit()), before
+ * other threads are killed. Called once. */
+int weft__port_atexit(void (*fn)(void));
+
+/* Provided by the core, called by the port. */
+void weft__thread_exit_hook(void *arg);
+void weft__before_fork(void);
+void weft__after_fork_parent(void);
+void weft__after_fork_child(void);
+
+#endif /* WEFT_PORT_H */
