@@ -92,6 +92,11 @@ void weft__park_after_fork(void);
 #define WEFT__CONSTRUCTOR(fn) __attribute__((constructor)) static void fn(void)
 #endif
 
+/* -- for conditions: let go of an owned rlock entirely, then take it back
+ * at the same depth -- */
+void weft__rlock_release_all(weft_rlock *r, uint32_t *depth);
+void weft__rlock_restore(weft_rlock *r, uint32_t depth);
+
 /* -- threads -- */
 enum { WEFT__NEW, WEFT__STARTING, WEFT__ALIVE, WEFT__DONE };
 enum { WEFT__KIND_USER, WEFT__KIND_MAIN, WEFT__KIND_DUMMY };
@@ -103,8 +108,8 @@ struct weft_thread {
   void *arg;
   char *name; /* full name, guarded by the registry lock */
   bool daemon;
-  bool registered; /* in the registry (guarded by its lock) */
-  bool has_os;     /* os holds a created thread to release */
+  bool registered;  /* in the registry (guarded by its lock) */
+  uintptr_t has_os; /* atomic: os holds a created thread (set once start's create returned) */
   unsigned char kind;
   size_t stack_size;
   uint64_t ident;

@@ -88,7 +88,8 @@ static void name_free(char *name) {
 
 /* joinable_wait: false when the thread itself drops its last reference. */
 static void record_free(struct weft_thread *t, bool joinable_wait) {
-  if (t->has_os) weft__port_thread_release(&t->os, joinable_wait);
+  if (weft__load(&t->has_os, memory_order_acquire))
+    weft__port_thread_release(&t->os, joinable_wait);
   weft__parker_destroy(&t->parker);
   name_free(t->name);
   weft__free(t);
@@ -263,7 +264,7 @@ int weft_thread_start(weft_thread *t) {
     weft__store(&t->state, WEFT__NEW, memory_order_release);
     return status;
   }
-  t->has_os = true;
+  weft__store(&t->has_os, 1, memory_order_release); /* t->os is written now */
   uintptr_t s;
   while ((s = weft__load(&t->state, memory_order_acquire)) == WEFT__STARTING)
     weft__park(&t->state, s, WEFT__FOREVER, NULL);
@@ -346,7 +347,7 @@ int weft_thread_set_name(weft_thread *t, const char *name) {
   name_free(old);
   if (t == tls_self)
     weft__port_set_name_self(os_name);
-  else if (running && t->has_os)
+  else if (running && weft__load(&t->has_os, memory_order_acquire))
     weft__port_set_name_other(&t->os, os_name); /* where the OS can */
   return WEFT_OK;
 }
@@ -448,7 +449,7 @@ void weft__after_fork_child(void) {
     weft__store(&t->state, WEFT__DONE, memory_order_relaxed);
     /* Its OS thread does not exist here: nothing to join or detach, and
      * its own reference will never be dropped by it. */
-    t->has_os = false;
+    t->has_os = 0;
     if (t->kind != WEFT__KIND_MAIN) record_unref(t, false);
   }
   if (me) main_thread = me; /* as in Python, the forking thread is the main one */
