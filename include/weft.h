@@ -176,6 +176,107 @@ WEFT_API int weft_rlock_release(weft_rlock *r);
 /* True if the calling thread owns it. */
 WEFT_API bool weft_rlock_is_owned(const weft_rlock *r);
 
+/* ---- Conditions, semaphores, events, barriers -------------------------- */
+
+/* A condition variable bound to a lock: its own recursive lock when
+ * all-zero (WEFT_COND_INIT, like Condition()), or the caller's weft_lock or
+ * weft_rlock after weft_cond_init_lock / _init_rlock. Fields are private. */
+typedef struct weft_cond {
+  weft_rlock own_;  /* the lock used when lock_ is NULL */
+  void *lock_;      /* the caller's lock, or NULL */
+  uintptr_t kind_;  /* 0 own rlock, 1 weft_lock, 2 weft_rlock */
+  uintptr_t queue_; /* waiters park on this word's address */
+} weft_cond;
+#define WEFT_COND_INIT                                                                             \
+  { WEFT_RLOCK_INIT, 0, 0, 0 }
+
+/* (Re)initialise: with its own rlock, or bound to l / r (which must outlive
+ * the condition). Not while threads use it. */
+WEFT_API void weft_cond_init(weft_cond *c);
+WEFT_API void weft_cond_init_lock(weft_cond *c, weft_lock *l);
+WEFT_API void weft_cond_init_rlock(weft_cond *c, weft_rlock *r);
+/* Acquire / release the condition's lock. */
+WEFT_API int weft_cond_acquire(weft_cond *c, double timeout);
+WEFT_API int weft_cond_release(weft_cond *c);
+/* Release the lock fully (an rlock held n deep is restored to n deep),
+ * wait for a notify or the timeout, re-acquire. WEFT_OK when notified,
+ * WEFT_TIMEOUT otherwise; WEFT_EPERM without the lock. Wakes in FIFO order. */
+WEFT_API int weft_cond_wait(weft_cond *c, double timeout);
+/* Wait until pred(arg) holds (checked first, and after each wake-up).
+ * WEFT_OK if it holds on return, WEFT_TIMEOUT if not. */
+WEFT_API int weft_cond_wait_for(weft_cond *c, bool (*pred)(void *arg), void *arg, double timeout);
+/* Wake exactly min(n, waiting) waiters, longest-waiting first; a notify
+ * with nobody waiting is not remembered. WEFT_EPERM without the lock. */
+WEFT_API int weft_cond_notify(weft_cond *c, size_t n);
+WEFT_API int weft_cond_notify_all(weft_cond *c);
+
+/* A counting semaphore; all-zero storage is one with value 0. */
+typedef struct weft_sem {
+  uintptr_t value_;
+  uintptr_t waiters_; /* threads parked or about to park */
+  uint32_t max_;      /* the bound of a bounded semaphore */
+  uint32_t bounded_;
+} weft_sem;
+#define WEFT_SEM_INIT                                                                              \
+  { 0, 0, 0, 0 }
+
+/* Set the value (not while threads use it). A bounded semaphore may never
+ * be released above its initial value. */
+WEFT_API void weft_sem_init(weft_sem *s, unsigned value);
+WEFT_API void weft_sem_init_bounded(weft_sem *s, unsigned value);
+/* Take one unit, waiting up to timeout; a timed-out acquire changes
+ * nothing. */
+WEFT_API int weft_sem_acquire(weft_sem *s, double timeout);
+/* Add n units and wake up to n waiters. n == 0: WEFT_EINVAL; past the
+ * bound (or UINT_MAX): WEFT_EOVERFLOW, value unchanged. */
+WEFT_API int weft_sem_release(weft_sem *s, unsigned n);
+/* The current value (a snapshot). */
+WEFT_API unsigned weft_sem_value(const weft_sem *s);
+
+/* An event flag; all-zero storage is a clear event. */
+typedef struct weft_event {
+  uintptr_t state_;
+} weft_event;
+#define WEFT_EVENT_INIT                                                                            \
+  { 0 }
+
+/* Set the flag and wake every waiter (they return WEFT_OK even if the flag
+ * is cleared again at once). */
+WEFT_API void weft_event_set(weft_event *e);
+WEFT_API void weft_event_clear(weft_event *e);
+WEFT_API bool weft_event_is_set(const weft_event *e);
+/* Wait until the flag is set: WEFT_OK, or WEFT_TIMEOUT. */
+WEFT_API int weft_event_wait(weft_event *e, double timeout);
+
+/* A cyclic barrier for a fixed number of parties; needs weft_barrier_init. */
+typedef struct weft_barrier {
+  weft_lock lock_;
+  uintptr_t queue_; /* waiters park on this word's address */
+  uint32_t parties_;
+  uint32_t count_; /* threads inside wait() in this cycle */
+  int32_t state_;
+  uint32_t spare_;
+  weft_fn action_;
+  void *arg_;
+} weft_barrier;
+
+/* parties >= 1 (0: WEFT_EINVAL). action (may be NULL) runs once per cycle,
+ * in one of the waiting threads, before any is released, with no weft lock
+ * held. */
+WEFT_API int weft_barrier_init(weft_barrier *b, unsigned parties, weft_fn action, void *arg);
+/* Wait until `parties` threads are waiting; *index (may be NULL) gets a
+ * number 0..parties-1 unique in the cycle. WEFT_EBROKEN if the barrier is
+ * or becomes broken (abort, reset, another wait's timeout); WEFT_TIMEOUT
+ * if this wait timed out (it breaks the barrier for the others). */
+WEFT_API int weft_barrier_wait(weft_barrier *b, double timeout, unsigned *index);
+/* Break the barrier: current and later waits fail with WEFT_EBROKEN. */
+WEFT_API void weft_barrier_abort(weft_barrier *b);
+/* Fail the current waiters with WEFT_EBROKEN and make it usable again. */
+WEFT_API int weft_barrier_reset(weft_barrier *b);
+/* Threads waiting in the current cycle. */
+WEFT_API unsigned weft_barrier_n_waiting(const weft_barrier *b);
+WEFT_API bool weft_barrier_broken(const weft_barrier *b);
+
 #ifdef __cplusplus
 }
 #endif

@@ -37,3 +37,16 @@ int weft_rlock_release(weft_rlock *r) {
 bool weft_rlock_is_owned(const weft_rlock *r) {
   return r && owner_of(r) == (uintptr_t)weft_get_ident();
 }
+
+void weft__rlock_release_all(weft_rlock *r, uint32_t *depth) {
+  *depth = r->count_;
+  r->count_ = 0;
+  weft__store(&r->owner_, 0, memory_order_relaxed);
+  weft_lock_release(&r->lock_);
+}
+
+void weft__rlock_restore(weft_rlock *r, uint32_t depth) {
+  weft_lock_acquire(&r->lock_, WEFT_FOREVER);
+  weft__store(&r->owner_, (uintptr_t)weft_get_ident(), memory_order_relaxed);
+  r->count_ = depth;
+}

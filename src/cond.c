@@ -1,0 +1,115 @@
+/* weft_cond: waiters park on the condition's queue word, FIFO, after
+ * releasing its lock; the lot enqueues them before the lock is released, and
+ * notify needs the lock, so no notify can slip in between. A waiter that
+ * times out leaves the queue itself, so notifies are spent only on threads
+ * that return with them. */
+#include "internal.h"
+
+enum { OWN_RLOCK, PLAIN_LOCK, CALLER_RLOCK };
+
+static weft_rlock *rlock_of(weft_cond *c) {
+  return c->kind_ == CALLER_RLOCK ? (weft_rlock *)c->lock_ : &c->own_;
+}
+
+void weft_cond_init(weft_cond *c) {
+  if (!c) return;
+  weft_cond zero = WEFT_COND_INIT;
+  *c = zero;
+}
+
+void weft_cond_init_lock(weft_cond *c, weft_lock *l) {
+  weft_cond_init(c);
+  if (c && l) {
+    c->lock_ = l;
+    c->kind_ = PLAIN_LOCK;
+  }
+}
+
+void weft_cond_init_rlock(weft_cond *c, weft_rlock *r) {
+  weft_cond_init(c);
+  if (c && r) {
+    c->lock_ = r;
+    c->kind_ = CALLER_RLOCK;
+  }
+}
+
+int weft_cond_acquire(weft_cond *c, double timeout) {
+  if (!c) return WEFT_EINVAL;
+  if (c->kind_ == PLAIN_LOCK) return weft_lock_acquire(c->lock_, timeout);
+  return weft_rlock_acquire(rlock_of(c), timeout);
+}
+
+int weft_cond_release(weft_cond *c) {
+  if (!c) return WEFT_EINVAL;
+  if (c->kind_ == PLAIN_LOCK) return weft_lock_release(c->lock_);
+  return weft_rlock_release(rlock_of(c));
+}
+
+/* A plain lock has no owner: as Python does, "held" is the best check. */
+static bool held(weft_cond *c) {
+  if (c->kind_ == PLAIN_LOCK) return weft_lock_locked(c->lock_);
+  return weft_rlock_is_owned(rlock_of(c));
+}
+
+typedef struct saved {
+  weft_cond *c;
+  uint32_t depth;
+} saved;
+
+/* Runs once the waiter is queued: let go of the lock entirely. */
+static void release_all(void *arg) {
+  saved *s = arg;
+  if (s->c->kind_ == PLAIN_LOCK) {
+    weft_lock_release(s->c->lock_);
+    return;
+  }
+  weft__rlock_release_all(rlock_of(s->c), &s->depth);
+}
+
+static void reacquire(saved *s) {
+  if (s->c->kind_ == PLAIN_LOCK)
+    weft_lock_acquire(s->c->lock_, WEFT_FOREVER);
+  else
+    weft__rlock_restore(rlock_of(s->c), s->depth);
+}
+
+static int wait_until(weft_cond *c, int64_t deadline) {
+  saved s = {c, 0};
+  int r = weft__park_then(&c->queue_, release_all, &s, deadline, NULL);
+  if (r == WEFT_ENOMEM) return r; /* never queued: the lock is still held */
+  reacquire(&s);
+  return r == WEFT__PARK_OK ? WEFT_OK : WEFT_TIMEOUT;
+}
+
+int weft_cond_wait(weft_cond *c, double timeout) {
+  if (!c || weft__bad_timeout(timeout)) return WEFT_EINVAL;
+  if (!held(c)) return WEFT_EPERM;
+  return wait_until(c, weft__deadline(timeout));
+}
+
+int weft_cond_wait_for(weft_cond *c, bool (*pred)(void *), void *arg, double timeout) {
+  if (!c || !pred || weft__bad_timeout(timeout)) return WEFT_EINVAL;
+  if (!held(c)) return WEFT_EPERM;
+  int64_t deadline = weft__deadline(timeout);
+  while (!pred(arg)) {
+    if (weft__port_now() >= deadline) return WEFT_TIMEOUT;
+    int r = wait_until(c, deadline);
+    if (r == WEFT_ENOMEM) return r;
+  }
+  return WEFT_OK;
+}
+
+int weft_cond_notify(weft_cond *c, size_t n) {
+  if (!c) return WEFT_EINVAL;
+  if (!held(c)) return WEFT_EPERM;
+  while (n-- > 0 && weft__unpark_one(&c->queue_, NULL, NULL)) {
+  }
+  return WEFT_OK;
+}
+
+int weft_cond_notify_all(weft_cond *c) {
+  if (!c) return WEFT_EINVAL;
+  if (!held(c)) return WEFT_EPERM;
+  weft__unpark_all(&c->queue_);
+  return WEFT_OK;
+}
