@@ -277,6 +277,46 @@ WEFT_API int weft_barrier_reset(weft_barrier *b);
 WEFT_API unsigned weft_barrier_n_waiting(const weft_barrier *b);
 WEFT_API bool weft_barrier_broken(const weft_barrier *b);
 
+/* ---- Queues (queue.Queue, LifoQueue, PriorityQueue) -------------------- */
+
+typedef struct weft_queue weft_queue;
+
+/* A FIFO queue holding at most maxsize items (0: unbounded). NULL only if
+ * memory is short. */
+WEFT_API weft_queue *weft_queue_new(size_t maxsize);
+/* Last in, first out. */
+WEFT_API weft_queue *weft_queue_new_lifo(size_t maxsize);
+/* Smallest first by cmp (<0, 0, >0 as for qsort); equal items leave in the
+ * order they came. NULL if cmp is NULL. */
+WEFT_API weft_queue *weft_queue_new_priority(size_t maxsize,
+                                             int (*cmp)(const void *a, const void *b));
+/* Items that leave without being got (immediate shutdown, free) go to
+ * free_item. */
+WEFT_API void weft_queue_set_item_free(weft_queue *q, void (*free_item)(void *item));
+/* Add an item, waiting up to timeout while the queue is full.
+ * WEFT_TIMEOUT if still full, WEFT_ESHUTDOWN after shutdown, WEFT_ENOMEM
+ * if the queue could not grow (it is then unchanged). */
+WEFT_API int weft_queue_put(weft_queue *q, void *item, double timeout);
+/* Remove the next item into *item, waiting up to timeout while the queue is
+ * empty. WEFT_TIMEOUT if still empty, WEFT_ESHUTDOWN once shut down and
+ * drained. */
+WEFT_API int weft_queue_get(weft_queue *q, void **item, double timeout);
+/* Snapshots. */
+WEFT_API size_t weft_queue_qsize(const weft_queue *q);
+WEFT_API bool weft_queue_empty(const weft_queue *q);
+WEFT_API bool weft_queue_full(const weft_queue *q);
+/* Mark one got item as processed; WEFT_EOVERFLOW if more calls than puts. */
+WEFT_API int weft_queue_task_done(weft_queue *q);
+/* Wait until every item put has been marked done: WEFT_OK or WEFT_TIMEOUT. */
+WEFT_API int weft_queue_join(weft_queue *q, double timeout);
+/* Refuse new puts (blocked ones fail with WEFT_ESHUTDOWN); gets drain what
+ * is left, then fail. immediate: also drop the remaining items (counted as
+ * done, handed to free_item) and fail blocked gets at once. Repeatable. */
+WEFT_API int weft_queue_shutdown(weft_queue *q, bool immediate);
+/* Free the queue (no thread may use it any more); items still inside go to
+ * free_item. */
+WEFT_API void weft_queue_free(weft_queue *q);
+
 #ifdef __cplusplus
 }
 #endif

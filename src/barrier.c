@@ -10,19 +10,10 @@
 
 enum { FILLING, ACTION, DRAINING, RESETTING, BROKEN };
 
-static void unlock(void *arg) {
-  weft_lock_release(arg);
-}
-
 /* Park until woken or the deadline, with the lock released meanwhile. */
 static int sleep_unlocked(weft_barrier *b, int64_t deadline) {
-  int r = weft__park_then(&b->queue_, unlock, &b->lock_, deadline, NULL);
-  if (r == WEFT_ENOMEM) { /* no parker for this thread: poll */
-    weft_lock_release(&b->lock_);
-    weft__port_sleep(50000);
-  }
-  weft_lock_acquire(&b->lock_, WEFT_FOREVER);
-  return r == WEFT__PARK_TIMEOUT ? WEFT_TIMEOUT : WEFT_OK;
+  return weft__park_unlocking(&b->queue_, &b->lock_, deadline) == WEFT__PARK_TIMEOUT ? WEFT_TIMEOUT
+                                                                                     : WEFT_OK;
 }
 
 static void set_state(weft_barrier *b, int32_t state) {

@@ -72,6 +72,9 @@ int weft__park(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void
  * before_sleep(arg) outside the lot's lock, then wait. For conditions. */
 int weft__park_then(const void *addr, void (*before_sleep)(void *), void *arg, int64_t deadline,
                     void *park_arg);
+/* Park on addr with *l released meanwhile (it is held on entry and again on
+ * return, whatever the outcome). For objects guarded by a weft_lock. */
+int weft__park_unlocking(const void *addr, weft_lock *l, int64_t deadline);
 /* Wake the longest-parked thread on addr. If fn is set, it runs under the
  * lot's lock with that thread's park_arg (NULL if none) and whether others
  * remain parked on addr. Returns true if a thread was woken. */

@@ -122,6 +122,21 @@ int weft__park_then(const void *addr, void (*before_sleep)(void *), void *arg, i
   return park(addr, NULL, 0, before_sleep, arg, deadline, park_arg);
 }
 
+static void release_lock(void *l) {
+  weft_lock_release(l);
+}
+
+int weft__park_unlocking(const void *addr, weft_lock *l, int64_t deadline) {
+  int r = park(addr, NULL, 0, release_lock, l, deadline, NULL);
+  if (r == WEFT_ENOMEM) { /* no parker for this foreign thread: poll */
+    weft_lock_release(l);
+    weft__port_sleep(50000);
+    r = WEFT__PARK_AGAIN;
+  }
+  weft_lock_acquire(l, WEFT_FOREVER);
+  return r;
+}
+
 bool weft__unpark_one(const void *addr, void (*fn)(void *arg, void *park_arg, bool more),
                       void *arg) {
   bucket *b = bucket_of(addr);
