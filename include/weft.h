@@ -317,6 +317,25 @@ WEFT_API int weft_queue_shutdown(weft_queue *q, bool immediate);
  * free_item. */
 WEFT_API void weft_queue_free(weft_queue *q);
 
+/* ---- Thread-local values (threading.local) ----------------------------- */
+
+typedef struct weft_local weft_local;
+
+/* A new thread-local slot; dtor (may be NULL) runs on each value exactly
+ * once: when its thread ends (weft or foreign thread), when the value is
+ * replaced by a different one, or when the local is freed. Values that
+ * destructors set again at thread exit get at most 4 passes; at process
+ * exit the main thread's values are not destroyed. NULL if out of memory. */
+WEFT_API weft_local *weft_local_new(void (*dtor)(void *value));
+/* This thread's value; NULL until set in this thread. */
+WEFT_API void *weft_local_get(weft_local *l);
+/* Set this thread's value (the old one, if different, goes to dtor).
+ * WEFT_ENOMEM if this thread's table could not grow (nothing changed). */
+WEFT_API int weft_local_set(weft_local *l, void *value);
+/* Run dtor on every thread's value and free the local; no thread may use
+ * it any more. */
+WEFT_API void weft_local_free(weft_local *l);
+
 #ifdef __cplusplus
 }
 #endif

@@ -100,6 +100,11 @@ void weft__park_after_fork(void);
 void weft__rlock_release_all(weft_rlock *r, uint32_t *depth);
 void weft__rlock_restore(weft_rlock *r, uint32_t depth);
 
+/* -- thread-local values: run the calling thread's destructors (at its
+ * end), and keep only the calling thread's table after fork -- */
+void weft__locals_thread_exit(void);
+void weft__locals_after_fork(void);
+
 /* -- threads -- */
 enum { WEFT__NEW, WEFT__STARTING, WEFT__ALIVE, WEFT__DONE };
 enum { WEFT__KIND_USER, WEFT__KIND_MAIN, WEFT__KIND_DUMMY };

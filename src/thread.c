@@ -192,6 +192,7 @@ weft_thread *weft_thread_main(void) {
 /* The thread is done: leave the registry, wake joiners, drop its own
  * reference. Runs once, from the thread's entry or its exit hook. */
 static void thread_finish(struct weft_thread *t) {
+  weft__locals_thread_exit(); /* joiners see the destructors done */
   weft__port_exit_hook_arm(NULL);
   tls_self = NULL;
   registry_remove(t);
@@ -440,6 +441,7 @@ void weft__after_fork_parent(void) {
 
 void weft__after_fork_child(void) {
   weft__park_after_fork();
+  weft__locals_after_fork();
   struct weft_thread *me = tls_self;
   if (me) weft__parker_init(&me->parker); /* an unparker may have held its mutex */
   for (struct weft_thread *t = reg_head, *next; t; t = next) {
