@@ -336,6 +336,33 @@ WEFT_API int weft_local_set(weft_local *l, void *value);
  * it any more. */
 WEFT_API void weft_local_free(weft_local *l);
 
+/* ---- Timers (threading.Timer, on one shared scheduler) ----------------- */
+
+typedef struct weft_timer weft_timer;
+
+/* A timer that will call fn(arg) `interval` seconds (>= 0) after start;
+ * one reference. NULL for a NULL fn, a NaN or negative interval, or out of
+ * memory. daemon defaults to the creating thread's flag. */
+WEFT_API weft_timer *weft_timer_new(double interval, weft_fn fn, void *arg);
+/* Before start: fire every interval at fixed rate (start + k * interval;
+ * missed ticks are skipped, calls never overlap). Interval 0: WEFT_EINVAL. */
+WEFT_API int weft_timer_set_periodic(weft_timer *t, bool periodic);
+/* Before start: a non-daemon one-shot timer still pending at process exit
+ * fires before the process ends; daemon timers are dropped. */
+WEFT_API int weft_timer_set_daemon(weft_timer *t, bool daemon);
+/* Arm it. WEFT_ESTATE if started before, WEFT_ECANCELED after cancel
+ * (nothing runs), WEFT_EAGAIN if the scheduler thread could not start. */
+WEFT_API int weft_timer_start(weft_timer *t);
+/* WEFT_OK only if this stopped a call from happening (before start, while
+ * pending, or a periodic timer's later calls); once its call ran, while it
+ * runs, or a second time: WEFT_ESTATE. After WEFT_OK, fn is not called. */
+WEFT_API int weft_timer_cancel(weft_timer *t);
+/* Wait until the timer is finished: called (one-shot) or cancelled.
+ * WEFT_ESTATE before start. */
+WEFT_API int weft_timer_join(weft_timer *t, double timeout);
+WEFT_API weft_timer *weft_timer_ref(weft_timer *t);
+WEFT_API void weft_timer_unref(weft_timer *t);
+
 #ifdef __cplusplus
 }
 #endif

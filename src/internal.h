@@ -107,7 +107,7 @@ void weft__locals_after_fork(void);
 
 /* -- threads -- */
 enum { WEFT__NEW, WEFT__STARTING, WEFT__ALIVE, WEFT__DONE };
-enum { WEFT__KIND_USER, WEFT__KIND_MAIN, WEFT__KIND_DUMMY };
+enum { WEFT__KIND_USER, WEFT__KIND_MAIN, WEFT__KIND_DUMMY, WEFT__KIND_HELPER };
 
 struct weft_thread {
   uintptr_t refs;  /* atomic; the record is freed when it drops to 0 */
@@ -132,5 +132,16 @@ struct weft_thread {
 struct weft_thread *weft__self(void);
 /* The calling thread's record if it has one; never allocates. */
 struct weft_thread *weft__self_if_any(void);
+/* Make the calling (port-created) thread one of weft's own helpers: named
+ * `name` in the OS, a daemon, never listed. NULL if memory is short. */
+struct weft_thread *weft__become_helper(const char *name);
+/* Register, once, the wait for non-daemon threads and timers at exit. */
+void weft__ensure_exit_wait(void);
+
+/* -- timers, for the exit wait and fork: wait until no non-daemon one-shot
+ * timer is pending or running (at_exit: stop periodic timers first);
+ * *waited tells whether there was any -- */
+int weft__timers_wait(int64_t deadline, bool try_only, bool at_exit, bool *waited);
+void weft__timers_after_fork(void);
 
 #endif /* WEFT_INTERNAL_H */

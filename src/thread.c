@@ -175,9 +175,18 @@ struct weft_thread *weft__self(void) {
   return t;
 }
 
+struct weft_thread *weft__become_helper(const char *name) {
+  weft__port_set_name_self(name);
+  struct weft_thread *t = weft__self();
+  if (!t) return NULL;
+  t->kind = WEFT__KIND_HELPER;
+  if (!t->name) t->name = weft__strdup(name);
+  return t;
+}
+
 weft_thread *weft_thread_current(void) {
   struct weft_thread *t = weft__self();
-  if (!t || t->registered) return t;
+  if (!t || t->registered || t->kind != WEFT__KIND_DUMMY) return t;
   t->name = numbered_name("Dummy");
   if (!t->name) return NULL;
   registry_add(t);
@@ -249,13 +258,20 @@ static void register_exit_wait(void *unused) {
   weft__port_atexit(exit_wait);
 }
 
+/* Registered lazily, at the first start of a thread or timer: so that it
+ * runs before the exit handlers (and C++ destructors) registered earlier,
+ * and, on Windows, once the executable's C runtime is up. */
+void weft__ensure_exit_wait(void) {
+  weft_call_once(&exit_once, register_exit_wait, NULL);
+}
+
 int weft_thread_start(weft_thread *t) {
   if (!t) return WEFT_EINVAL;
   uintptr_t expected = WEFT__NEW;
   if (t->kind != WEFT__KIND_USER ||
       !weft__cas(&t->state, &expected, WEFT__STARTING, memory_order_acq_rel))
     return WEFT_ESTATE;
-  weft_call_once(&exit_once, register_exit_wait, NULL);
+  weft__ensure_exit_wait();
   t->ident = weft__fetch_add(&ident_counter, 1, memory_order_relaxed) + 1;
   weft__fetch_add(&t->refs, 1, memory_order_relaxed); /* the thread's own */
   int status = weft__port_thread_create(&t->os, t->stack_size, thread_entry, t);
@@ -405,8 +421,9 @@ int weft_start_new_thread(weft_fn target, void *arg) {
 
 /* Join every alive non-daemon weft thread but the caller, one at a time:
  * threads they start meanwhile are found on the next pass. */
-static int wait_non_daemon(int64_t deadline, bool try_only) {
+static int wait_threads(int64_t deadline, bool try_only, bool *waited) {
   struct weft_thread *me = tls_self;
+  *waited = false;
   for (;;) {
     struct weft_thread *found = NULL;
     weft_lock_acquire(&registry_lock, WEFT_FOREVER);
@@ -414,19 +431,31 @@ static int wait_non_daemon(int64_t deadline, bool try_only) {
       if (t->kind == WEFT__KIND_USER && !t->daemon && t != me) found = weft_thread_ref(t);
     weft_lock_release(&registry_lock);
     if (!found) return WEFT_OK;
+    *waited = true;
     int status = join_until(found, deadline, try_only);
     weft_thread_unref(found);
     if (status != WEFT_OK) return status;
   }
 }
 
+/* Threads start timers and timer callbacks start threads: wait until one
+ * pass finds neither. */
+static int wait_all(int64_t deadline, bool try_only, bool at_exit) {
+  for (;;) {
+    bool threads, timers;
+    int status = wait_threads(deadline, try_only, &threads);
+    if (status == WEFT_OK) status = weft__timers_wait(deadline, try_only, at_exit, &timers);
+    if (status != WEFT_OK || (!threads && !timers)) return status;
+  }
+}
+
 static void exit_wait(void) {
-  wait_non_daemon(WEFT__FOREVER, false);
+  wait_all(WEFT__FOREVER, false, true);
 }
 
 int weft_shutdown(double timeout) {
   if (weft__bad_timeout(timeout)) return WEFT_EINVAL;
-  return wait_non_daemon(weft__deadline(timeout), timeout == 0);
+  return wait_all(weft__deadline(timeout), timeout == 0, false);
 }
 
 /* -- fork: only the forking thread goes on in the child -- */
@@ -442,6 +471,7 @@ void weft__after_fork_parent(void) {
 void weft__after_fork_child(void) {
   weft__park_after_fork();
   weft__locals_after_fork();
+  weft__timers_after_fork();
   struct weft_thread *me = tls_self;
   if (me) weft__parker_init(&me->parker); /* an unparker may have held its mutex */
   for (struct weft_thread *t = reg_head, *next; t; t = next) {
