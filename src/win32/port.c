@@ -1,0 +1,160 @@
+/* The win32 port: threads, clock, sleep, names and CPUs with Win32 and the
+ * C runtime. The parker is in parker.c, the exit hooks in exit.c. */
+#include "internal.h"
+#include "win32.h"
+
+#include <limits.h>
+#include <process.h>
+
+const char weft__port_name[] = "win32";
+
+typedef HRESULT(WINAPI *set_description_fn)(HANDLE thread, PCWSTR name);
+
+/* SetThreadDescription exists from Windows 10 1607, in kernel32 on some
+ * versions and only in KernelBase on others: look for it in both. */
+static set_description_fn set_description;
+
+static FARPROC lookup(const wchar_t *module, const char *name) {
+  HMODULE m = GetModuleHandleW(module);
+  return m ? GetProcAddress(m, name) : NULL;
+}
+
+int weft__port_init(void) {
+  FARPROC f = lookup(L"kernel32.dll", "SetThreadDescription");
+  if (!f) f = lookup(L"kernelbase.dll", "SetThreadDescription");
+  /* Through void (*)(void), the one cast gcc accepts between function types. */
+  set_description = (set_description_fn)(void (*)(void))f;
+  return weft__win32_exit_init();
+}
+
+/* -- threads -- */
+
+static unsigned __stdcall trampoline(void *p) {
+  weft__os_thread *t = p;
+  void (*entry)(void *) = t->entry;
+  /* entry may end the thread's record, and t with it: read nothing after. */
+  entry(t->arg);
+  return 0;
+}
+
+int weft__port_thread_create(weft__os_thread *t, size_t stack_size, void (*entry)(void *),
+                             void *arg) {
+  if (stack_size > UINT_MAX) return WEFT_EAGAIN;
+  t->entry = entry;
+  t->arg = arg;
+  /* Reserve the whole size (Windows rounds it up to its granularity);
+   * without the flag the size would be the initial commit. */
+  unsigned flags = stack_size ? STACK_SIZE_PARAM_IS_A_RESERVATION : 0;
+  uintptr_t h = _beginthreadex(NULL, (unsigned)stack_size, trampoline, t, flags, NULL);
+  if (!h) return WEFT_EAGAIN;
+  t->handle = (HANDLE)h;
+  return WEFT_OK;
+}
+
+void weft__port_thread_release(weft__os_thread *t, bool joinable_wait) {
+  if (joinable_wait) WaitForSingleObject(t->handle, INFINITE);
+  CloseHandle(t->handle);
+  t->handle = NULL;
+}
+
+bool weft__port_stack_size_supported(void) {
+  return true;
+}
+
+void weft__port_yield(void) {
+  SwitchToThread();
+}
+
+/* -- clock and sleep -- */
+
+static _Atomic int64_t qpc_hz;
+
+/* Read lazily: weft_monotonic() may run in another constructor, before
+ * weft__port_init. QueryPerformanceFrequency cannot fail since XP. */
+static int64_t qpc_frequency(void) {
+  int64_t hz = atomic_load_explicit(&qpc_hz, memory_order_relaxed);
+  if (hz) return hz;
+  LARGE_INTEGER f;
+  QueryPerformanceFrequency(&f);
+  atomic_store_explicit(&qpc_hz, f.QuadPart, memory_order_relaxed);
+  return f.QuadPart;
+}
+
+/* Whole seconds and the remainder apart, so that nothing overflows for
+ * centuries of uptime (the remainder product needs hz < 9.2 GHz; QPC runs
+ * at 10 MHz on Windows 10, at most a few GHz before). */
+int64_t weft__port_now(void) {
+  LARGE_INTEGER c;
+  QueryPerformanceCounter(&c);
+  int64_t hz = qpc_frequency();
+  return c.QuadPart / hz * 1000000000 + c.QuadPart % hz * 1000000000 / hz;
+}
+
+#ifndef CREATE_WAITABLE_TIMER_HIGH_RESOLUTION
+#define CREATE_WAITABLE_TIMER_HIGH_RESOLUTION 0x2 /* Windows 10 1803; mingw lacks it */
+#endif
+
+enum { HIRES_UNKNOWN, HIRES_YES, HIRES_NO };
+static _Atomic int hires_timer = HIRES_UNKNOWN;
+
+/* Sleep() ends on the scheduler tick (15.6 ms by default); a
+ * high-resolution timer ends within about a millisecond. Relative timers
+ * follow the interrupt clock, so the wall clock cannot stretch them. */
+static bool sleep_hires(int64_t ns) {
+  if (atomic_load_explicit(&hires_timer, memory_order_relaxed) == HIRES_NO) return false;
+  HANDLE timer =
+      CreateWaitableTimerExW(NULL, NULL, CREATE_WAITABLE_TIMER_HIGH_RESOLUTION, TIMER_ALL_ACCESS);
+  if (!timer) {
+    atomic_store_explicit(&hires_timer, HIRES_NO, memory_order_relaxed);
+    return false;
+  }
+  LARGE_INTEGER due; /* negative: relative, in 100 ns units, rounded up */
+  due.QuadPart = -(ns / 100 + (ns % 100 != 0));
+  bool ok = SetWaitableTimer(timer, &due, 0, NULL, NULL, FALSE) &&
+            WaitForSingleObject(timer, INFINITE) == WAIT_OBJECT_0;
+  CloseHandle(timer);
+  if (ok) atomic_store_explicit(&hires_timer, HIRES_YES, memory_order_relaxed);
+  return ok;
+}
+
+void weft__port_sleep(int64_t ns) {
+  if (ns <= 0) return;
+  if (!sleep_hires(ns)) Sleep(weft__win32_ms(ns));
+}
+
+/* -- identity and names -- */
+
+uint64_t weft__port_native_id(void) {
+  return GetCurrentThreadId();
+}
+
+size_t weft__port_name_max(void) {
+  return 255;
+}
+
+static bool describe(HANDLE thread, const char *name) {
+  /* name_max bytes of UTF-8 never need more UTF-16 units, plus the NUL. */
+  wchar_t wide[256];
+  if (!set_description) return false;
+  if (!MultiByteToWideChar(CP_UTF8, 0, name, -1, wide, (int)(sizeof wide / sizeof *wide)))
+    return false;
+  return SUCCEEDED(set_description(thread, wide));
+}
+
+void weft__port_set_name_self(const char *name) {
+  describe(GetCurrentThread(), name);
+}
+
+bool weft__port_set_name_other(weft__os_thread *t, const char *name) {
+  return describe(t->handle, name);
+}
+
+unsigned weft__port_cpu_count(void) {
+  DWORD n = GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+  if (!n) {
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    n = si.dwNumberOfProcessors;
+  }
+  return n ? (unsigned)n : 1;
+}

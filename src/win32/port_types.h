@@ -1,0 +1,23 @@
+/* Types of the win32 port (see ../port.h). The core never sees <windows.h>:
+ * a HANDLE is a void *. */
+#ifndef WEFT_PORT_TYPES_H
+#define WEFT_PORT_TYPES_H
+
+#include <stdint.h>
+
+/* The handle from _beginthreadex, and what the new thread is to run. The
+ * new thread reads entry and arg as it starts, so the storage must stay put
+ * until then; the core keeps it in the thread's record, which the thread
+ * holds a reference on. That spares an allocation (and an ENOMEM) per start. */
+typedef struct weft__os_thread {
+  void *handle;
+  void (*entry)(void *);
+  void *arg;
+} weft__os_thread;
+
+/* One word for WaitOnAddress: 0 empty, 1 permit. Only its owner waits on it. */
+typedef struct weft__parker {
+  uint32_t word;
+} weft__parker;
+
+#endif
