@@ -17,6 +17,7 @@ static size_t reg_count;
 static uintptr_t name_counter; /* Thread-N and Dummy-N share it, as in Python */
 static uintptr_t ident_counter;
 static uintptr_t init_state; /* 0, 1 running, 2 done */
+static bool port_ready;      /* the port's init worked: its exit hook exists */
 static weft_once exit_once = WEFT_ONCE_INIT;
 static struct weft_thread main_rec;
 static struct weft_thread *main_thread = &main_rec;
@@ -130,7 +131,7 @@ static void process_init(void) {
       weft__port_yield();
     return;
   }
-  weft__port_init();
+  port_ready = weft__port_init() == WEFT_OK;
   main_rec.kind = WEFT__KIND_MAIN;
   main_rec.refs = 1;
   main_rec.state = WEFT__ALIVE;
@@ -167,7 +168,7 @@ struct weft_thread *weft__self(void) {
   t->state = WEFT__ALIVE;
   t->ident = weft_get_ident();
   t->native_id = weft__port_native_id();
-  if (weft__port_exit_hook_arm(t) != WEFT_OK) {
+  if (!port_ready || weft__port_exit_hook_arm(t) != WEFT_OK) {
     record_free(t, false);
     return NULL;
   }
@@ -202,7 +203,7 @@ weft_thread *weft_thread_main(void) {
  * reference. Runs once, from the thread's entry or its exit hook. */
 static void thread_finish(struct weft_thread *t) {
   weft__locals_thread_exit(); /* joiners see the destructors done */
-  weft__port_exit_hook_arm(NULL);
+  if (port_ready) weft__port_exit_hook_arm(NULL);
   tls_self = NULL;
   registry_remove(t);
   weft__store(&t->state, WEFT__DONE, memory_order_release);
@@ -239,7 +240,7 @@ static void thread_entry(void *arg) {
   tls_self = t;
   tls_ident = t->ident;
   t->native_id = weft__port_native_id();
-  weft__port_exit_hook_arm(t); /* so that pthread_exit() and the like finish too */
+  if (port_ready) weft__port_exit_hook_arm(t); /* pthread_exit() and the like finish too */
   weft_lock_acquire(&registry_lock, WEFT_FOREVER);
   cut_name(t->name, os_name, sizeof os_name);
   weft_lock_release(&registry_lock);

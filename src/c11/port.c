@@ -1,0 +1,229 @@
+/* The c11 port (see ../port.h): threads, blocking and thread-exit cleanup
+ * from <threads.h> alone. What C11 lacks (a monotonic clock, thread ids and
+ * names, a CPU count) comes from the platform only where configure found it,
+ * and degrades to a documented fallback elsewhere. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* gettid, prctl and clock_gettime under -std=c11 */
+#endif
+
+#include "internal.h"
+
+#include <stdlib.h>
+#include <threads.h>
+#include <time.h>
+
+#if defined(WEFT_HAVE_GETTID) || defined(WEFT_HAVE_SYSCONF_NPROCESSORS)
+#include <unistd.h>
+#endif
+#if defined(WEFT_HAVE_PRCTL_SET_NAME)
+#include <sys/prctl.h>
+#endif
+
+#define WEFT__NS_PER_SEC INT64_C(1000000000)
+
+/* C11 waits take TIME_UTC deadlines only: a timed park waits at most this
+ * long per call, then re-checks the monotonic clock. */
+#define WEFT__SLICE_NS INT64_C(50000000)
+
+const char weft__port_name[] = "c11";
+
+static tss_t weft__exit_key;
+
+/* tss destructors run only for non-NULL values, for weft and foreign
+ * threads alike, which is exactly the arm/disarm contract of port.h. */
+int weft__port_init(void) {
+  if (tss_create(&weft__exit_key, weft__thread_exit_hook) != thrd_success) return WEFT_EAGAIN;
+  return WEFT_OK;
+}
+
+/* -- threads -- */
+
+/* thrd_create passes one pointer to an int-returning function: the entry
+ * and its argument travel in a small block that the new thread frees. */
+struct weft__start {
+  void (*entry)(void *);
+  void *arg;
+};
+
+static int weft__trampoline(void *p) {
+  struct weft__start s = *(struct weft__start *)p;
+  weft__free(p);
+  s.entry(s.arg);
+  return 0;
+}
+
+int weft__port_thread_create(weft__os_thread *t, size_t stack_size, void (*entry)(void *),
+                             void *arg) {
+  (void)stack_size; /* always 0: weft__port_stack_size_supported() is false */
+  struct weft__start *s = weft__malloc(sizeof *s);
+  if (!s) return WEFT_ENOMEM;
+  s->entry = entry;
+  s->arg = arg;
+  /* thrd_nomem and thrd_error alike: the OS would not give us a thread. */
+  if (thrd_create(t, weft__trampoline, s) == thrd_success) return WEFT_OK;
+  weft__free(s);
+  return WEFT_EAGAIN;
+}
+
+void weft__port_thread_release(weft__os_thread *t, bool joinable_wait) {
+  if (joinable_wait)
+    thrd_join(*t, NULL);
+  else
+    thrd_detach(*t);
+}
+
+/* thrd_create has no attributes: every thread gets the C library's default. */
+bool weft__port_stack_size_supported(void) {
+  return false;
+}
+
+void weft__port_yield(void) {
+  thrd_yield();
+}
+
+/* -- clocks -- */
+
+static int64_t weft__ts_to_ns(const struct timespec *ts) {
+  return (int64_t)ts->tv_sec * WEFT__NS_PER_SEC + ts->tv_nsec;
+}
+
+int64_t weft__port_now(void) {
+  struct timespec ts = {0, 0};
+#if defined(WEFT_HAVE_CLOCK_MONOTONIC)
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+#elif defined(TIME_MONOTONIC)
+  timespec_get(&ts, TIME_MONOTONIC); /* C23 */
+#else
+  /* Last resort, and NOT monotonic: a wall-clock step moves every deadline
+   * with it, so waits may end early or late by the size of the step. */
+  timespec_get(&ts, TIME_UTC);
+#endif
+  return weft__ts_to_ns(&ts);
+}
+
+void weft__port_sleep(int64_t ns) {
+  if (ns <= 0) return;
+  /* Cap what one call asks for so that the seconds fit a 32-bit time_t;
+   * the core loops on the clock for longer sleeps. */
+  int64_t max = (int64_t)INT32_MAX * WEFT__NS_PER_SEC;
+  if (ns > max) ns = max;
+  struct timespec left = {.tv_sec = (time_t)(ns / WEFT__NS_PER_SEC),
+                          .tv_nsec = (long)(ns % WEFT__NS_PER_SEC)};
+  /* -1 means a signal interrupted the sleep: carry on with what is left. */
+  while (thrd_sleep(&left, &left) == -1) {
+  }
+}
+
+/* -- ids, names, CPUs -- */
+
+uint64_t weft__port_native_id(void) {
+#if defined(WEFT_HAVE_GETTID)
+  return (uint64_t)gettid();
+#else
+  /* C11 has no thread id that an OS tool would show. */
+  return 0;
+#endif
+}
+
+size_t weft__port_name_max(void) {
+#if defined(WEFT_HAVE_PRCTL_SET_NAME)
+  return 15; /* Linux: 16 bytes with the NUL */
+#else
+  return 0;
+#endif
+}
+
+void weft__port_set_name_self(const char *name) {
+#if defined(WEFT_HAVE_PRCTL_SET_NAME)
+  prctl(PR_SET_NAME, name, 0, 0, 0);
+#else
+  (void)name;
+#endif
+}
+
+/* prctl names only the caller and C11 has no name call at all. */
+bool weft__port_set_name_other(weft__os_thread *t, const char *name) {
+  (void)t;
+  (void)name;
+  return false;
+}
+
+unsigned weft__port_cpu_count(void) {
+#if defined(WEFT_HAVE_SYSCONF_NPROCESSORS)
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  if (n >= 1) return (unsigned)n;
+#endif
+  return 1;
+}
+
+/* -- the parker -- */
+
+/* mtx_init and cnd_init can only fail for lack of resources that glibc and
+ * musl never take for them; port.h has no way to report it anyway. */
+void weft__parker_init(weft__parker *p) {
+  mtx_init(&p->mutex, mtx_plain);
+  cnd_init(&p->cond);
+  p->permit = false;
+}
+
+void weft__parker_destroy(weft__parker *p) {
+  cnd_destroy(&p->cond);
+  mtx_destroy(&p->mutex);
+}
+
+/* Wait on the condition for at most one slice of the time left. The
+ * deadline is turned into TIME_UTC afresh for every slice: a forward step
+ * of the wall clock only ends a slice early (the caller re-checks the
+ * monotonic clock and waits again). A backward step stretches the slice it
+ * lands in: musl turns the deadline into a relative futex wait at once, so
+ * only a step in that instant counts, but glibc waits on the absolute
+ * CLOCK_REALTIME deadline, so there the slice grows by the whole step. */
+static void weft__wait_slice(weft__parker *p, int64_t left) {
+  if (left > WEFT__SLICE_NS) left = WEFT__SLICE_NS;
+  struct timespec at = {0, 0};
+  timespec_get(&at, TIME_UTC);
+  at.tv_nsec += (long)left;
+  if (at.tv_nsec >= WEFT__NS_PER_SEC) {
+    at.tv_nsec -= WEFT__NS_PER_SEC;
+    at.tv_sec += 1;
+  }
+  cnd_timedwait(&p->cond, &p->mutex, &at);
+}
+
+int weft__parker_park(weft__parker *p, int64_t deadline) {
+  mtx_lock(&p->mutex);
+  while (!p->permit) {
+    if (deadline == WEFT__FOREVER) {
+      cnd_wait(&p->cond, &p->mutex);
+      continue;
+    }
+    int64_t now = weft__port_now();
+    if (now >= deadline) break;
+    weft__wait_slice(p, deadline - now);
+  }
+  int rc = p->permit ? WEFT_OK : WEFT_TIMEOUT;
+  p->permit = false;
+  mtx_unlock(&p->mutex);
+  return rc;
+}
+
+/* Signal while holding the mutex: once it is released the owner may take
+ * the permit, finish and destroy the parker. */
+void weft__parker_unpark(weft__parker *p) {
+  mtx_lock(&p->mutex);
+  p->permit = true;
+  cnd_signal(&p->cond);
+  mtx_unlock(&p->mutex);
+}
+
+/* -- thread exit and process exit -- */
+
+/* tss_set fails only when the C library must grow its per-thread key
+ * storage and cannot (pthread_setspecific's ENOMEM underneath). */
+int weft__port_exit_hook_arm(void *arg) {
+  return tss_set(weft__exit_key, arg) == thrd_success ? WEFT_OK : WEFT_ENOMEM;
+}
+
+int weft__port_atexit(void (*fn)(void)) {
+  return atexit(fn) == 0 ? WEFT_OK : WEFT_ENOMEM;
+}

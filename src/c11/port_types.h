@@ -1,0 +1,18 @@
+/* Types of the c11 port (see ../port.h). */
+#ifndef WEFT_PORT_TYPES_H
+#define WEFT_PORT_TYPES_H
+
+#include <stdbool.h>
+#include <threads.h>
+
+typedef thrd_t weft__os_thread;
+
+/* C11 can block only on a mutex or a condition variable, so the permit is a
+ * flag guarded by the mutex. */
+typedef struct weft__parker {
+  mtx_t mutex;
+  cnd_t cond;
+  bool permit;
+} weft__parker;
+
+#endif
