@@ -75,7 +75,7 @@ static void on_unpark(void *arg, void *park_arg, bool more) {
 
 int weft_lock_release(weft_lock *l) {
   if (!l) return WEFT_EINVAL;
-  uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
+  uintptr_t v = LOCKED; /* the usual case; a failed CAS loads the truth */
   for (;;) {
     if (!(v & LOCKED)) return WEFT_ESTATE;
     if (v & PARKED) break;

@@ -37,8 +37,7 @@ uint64_t weft_get_native_id(void) {
 
 /* -- registry -- */
 
-static void registry_add(struct weft_thread *t) {
-  weft_lock_acquire(&registry_lock, WEFT_FOREVER);
+static void registry_add_locked(struct weft_thread *t) {
   t->next = NULL;
   t->prev = reg_tail;
   if (reg_tail)
@@ -48,6 +47,11 @@ static void registry_add(struct weft_thread *t) {
   reg_tail = t;
   reg_count++;
   t->registered = true;
+}
+
+static void registry_add(struct weft_thread *t) {
+  weft_lock_acquire(&registry_lock, WEFT_FOREVER);
+  registry_add_locked(t);
   weft_lock_release(&registry_lock);
 }
 
@@ -243,11 +247,11 @@ static void thread_entry(void *arg) {
   if (port_ready) weft__port_exit_hook_arm(t); /* pthread_exit() and the like finish too */
   weft_lock_acquire(&registry_lock, WEFT_FOREVER);
   cut_name(t->name, os_name, sizeof os_name);
+  registry_add_locked(t);
   weft_lock_release(&registry_lock);
-  weft__port_set_name_self(os_name);
-  registry_add(t);
   weft__store(&t->state, WEFT__ALIVE, memory_order_release);
   weft__unpark_all(&t->state);
+  weft__port_set_name_self(os_name); /* before the target runs, after start returns */
   t->target(t->arg);
   thread_finish(t);
 }
@@ -264,6 +268,17 @@ static void register_exit_wait(void *unused) {
  * and, on Windows, once the executable's C runtime is up. */
 void weft__ensure_exit_wait(void) {
   weft_call_once(&exit_once, register_exit_wait, NULL);
+}
+
+/* Wait while t->state == s, until the deadline. Thread start and exit take
+ * microseconds: yielding a while first usually spares the caller a sleep
+ * and a wake-up (spinning would take the CPU the other thread needs). */
+static int wait_state_change(struct weft_thread *t, uintptr_t s, int64_t deadline) {
+  for (int i = 0; i < 50; i++) {
+    if (weft__load(&t->state, memory_order_acquire) != s) return WEFT__PARK_OK;
+    weft__port_yield();
+  }
+  return weft__park(&t->state, s, deadline, NULL);
 }
 
 int weft_thread_start(weft_thread *t) {
@@ -285,7 +300,7 @@ int weft_thread_start(weft_thread *t) {
   weft__store(&t->has_os, 1, memory_order_release); /* t->os is written now */
   uintptr_t s;
   while ((s = weft__load(&t->state, memory_order_acquire)) == WEFT__STARTING)
-    weft__park(&t->state, s, WEFT__FOREVER, NULL);
+    wait_state_change(t, s, WEFT__FOREVER);
   return WEFT_OK;
 }
 
@@ -293,7 +308,7 @@ static int join_until(struct weft_thread *t, int64_t deadline, bool try_only) {
   uintptr_t s;
   while ((s = weft__load(&t->state, memory_order_acquire)) != WEFT__DONE) {
     if (try_only) return WEFT_TIMEOUT;
-    if (weft__park(&t->state, s, deadline, NULL) == WEFT__PARK_TIMEOUT)
+    if (wait_state_change(t, s, deadline) == WEFT__PARK_TIMEOUT)
       return weft__load(&t->state, memory_order_acquire) == WEFT__DONE ? WEFT_OK : WEFT_TIMEOUT;
   }
   return WEFT_OK;

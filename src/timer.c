@@ -43,7 +43,10 @@ static struct weft_timer *ready_head, *ready_tail;
 static uintptr_t sched_word, worker_word, quiet_word; /* parking addresses */
 static bool sched_started;
 static int64_t sched_until = WEFT__FOREVER; /* what the scheduler sleeps towards */
-static size_t n_workers, n_idle;
+static size_t ready_len;
+static size_t n_workers;    /* callback workers alive */
+static size_t n_idle;       /* parked and not yet called on */
+static size_t n_coming;     /* called on (woken or just started), not yet at the ready list */
 static size_t n_non_daemon; /* non-daemon one-shot timers pending or running */
 static bool exiting;        /* the process is ending: periodic timers stop */
 
@@ -143,10 +146,9 @@ static void settle(struct weft_timer *t, uintptr_t state) {
 
 static void worker_main(void *unused);
 
-/* Under the lock: hand due timers to workers, starting one if all are
- * busy. */
+/* Under the lock: move due timers to the ready list and make sure each has
+ * a worker on its way: an idle one woken, or a new one started. */
 static void dispatch(int64_t now) {
-  size_t n_ready = 0;
   while (heap_len && heap[0]->due <= now) {
     struct weft_timer *t = heap[0];
     heap_remove(t);
@@ -157,11 +159,17 @@ static void dispatch(int64_t now) {
     else
       ready_head = t;
     ready_tail = t;
-    n_ready++;
+    ready_len++;
   }
-  for (size_t i = 0; i < n_ready && i < n_idle; i++)
-    weft__unpark_one(&worker_word, NULL, NULL);
-  if (n_ready > n_idle && spawn(worker_main) == WEFT_OK) n_workers++;
+  size_t need = ready_len > n_coming ? ready_len - n_coming : 0;
+  for (; need > 0 && n_idle > 0 && weft__unpark_one(&worker_word, NULL, NULL); need--) {
+    n_idle--;
+    n_coming++;
+  }
+  for (; need > 0 && spawn(worker_main) == WEFT_OK; need--) {
+    n_workers++;
+    n_coming++;
+  }
 }
 
 static void scheduler_main(void *unused) {
@@ -194,10 +202,15 @@ static void worker_main(void *unused) {
   (void)unused;
   struct weft_thread *self = weft__become_helper("weft-timer");
   weft_lock_acquire(&lock, WEFT_FOREVER);
+  n_coming--; /* dispatch counted this worker in when it started it */
   for (;;) {
     while (!ready_head) {
       n_idle++;
       int r = weft__park_unlocking(&worker_word, &lock, weft__port_now() + IDLE_NS);
+      if (r == WEFT__PARK_OK) {
+        n_coming--; /* dispatch took it off n_idle */
+        continue;
+      }
       n_idle--;
       if (r == WEFT__PARK_TIMEOUT && !ready_head && n_workers > 1) {
         n_workers--;
@@ -208,6 +221,7 @@ static void worker_main(void *unused) {
     struct weft_timer *t = ready_head;
     ready_head = t->next_ready;
     if (!ready_head) ready_tail = NULL;
+    ready_len--;
     weft_lock_release(&lock);
     /* Timers and threads made by the callback inherit the timer's flag, as
      * they would from Python's Timer thread. */
@@ -368,9 +382,9 @@ void weft__timers_after_fork(void) {
     set_state(heap[i], CANCELLED);
   for (struct weft_timer *t = ready_head; t; t = t->next_ready)
     set_state(t, CANCELLED);
-  heap_len = 0;
+  heap_len = ready_len = 0;
   ready_head = ready_tail = NULL;
   sched_started = false;
   sched_until = WEFT__FOREVER;
-  n_workers = n_idle = n_non_daemon = 0;
+  n_workers = n_idle = n_coming = n_non_daemon = 0;
 }
