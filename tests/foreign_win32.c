@@ -1,0 +1,57 @@
+/* Foreign threads for the win32 backend: _beginthreadex, and thread names
+ * read back with GetThreadDescription (looked up at run time: Windows 10
+ * 1607+, and mingw's headers do not declare it). */
+#include "foreign.h"
+#include "test.h"
+
+#include <windows.h>
+#include <process.h>
+
+struct test_foreign {
+  HANDLE thread;
+  void (*fn)(void *);
+  void *arg;
+};
+
+static unsigned __stdcall foreign_entry(void *p) {
+  test_foreign *f = p;
+  f->fn(f->arg);
+  return 0;
+}
+
+test_foreign *test_foreign_start(void (*fn)(void *), void *arg) {
+  test_foreign *f = malloc(sizeof *f);
+  CHECK(f != NULL);
+  f->fn = fn;
+  f->arg = arg;
+  uintptr_t h = _beginthreadex(NULL, 0, foreign_entry, f, 0, NULL);
+  CHECK(h != 0);
+  f->thread = (HANDLE)h;
+  return f;
+}
+
+void test_foreign_join(test_foreign *f) {
+  CHECK_EQ(WaitForSingleObject(f->thread, INFINITE), WAIT_OBJECT_0);
+  CloseHandle(f->thread);
+  free(f);
+}
+
+typedef HRESULT(WINAPI *get_description_fn)(HANDLE, PWSTR *);
+
+bool test_os_thread_name(uint64_t native_id, char *buf, size_t size, size_t *limit) {
+  HMODULE k32 = GetModuleHandleW(L"kernel32.dll");
+  FARPROC p = k32 ? GetProcAddress(k32, "GetThreadDescription") : NULL;
+  if (!p) return false;
+  get_description_fn get_description = (get_description_fn)(void (*)(void))p;
+  HANDLE h = OpenThread(THREAD_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)native_id);
+  if (!h) return false;
+  PWSTR w = NULL;
+  HRESULT hr = get_description(h, &w);
+  CloseHandle(h);
+  if (FAILED(hr) || !w) return false;
+  int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, buf, (int)size, NULL, NULL);
+  LocalFree(w);
+  if (n <= 0) return false;
+  *limit = SIZE_MAX; /* Windows keeps the whole name */
+  return true;
+}
