@@ -31,7 +31,8 @@ int weft__port_init(void);
 /* Start an OS thread running entry(arg) with the given stack size (0: the OS
  * default; otherwise raised to the OS minimum and rounded up to pages).
  * WEFT_OK; WEFT_EAGAIN if the OS refused, WEFT_ENOMEM if memory is short
- * (nothing is left behind either way). */
+ * (nothing is left behind either way). *t need not outlive the call: the
+ * caller may keep it on its stack and release it at once (detach). */
 int weft__port_thread_create(weft__os_thread *t, size_t stack_size, void (*entry)(void *),
                              void *arg);
 /* Give up the handle of a created thread. `joinable_wait` is true when the

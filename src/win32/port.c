@@ -29,24 +29,35 @@ int weft__port_init(void) {
 
 /* -- threads -- */
 
+typedef struct start {
+  void (*entry)(void *);
+  void *arg;
+} start;
+
 static unsigned __stdcall trampoline(void *p) {
-  weft__os_thread *t = p;
-  void (*entry)(void *) = t->entry;
-  /* entry may end the thread's record, and t with it: read nothing after. */
-  entry(t->arg);
+  start s = *(start *)p;
+  weft__free(p);
+  s.entry(s.arg);
   return 0;
 }
 
 int weft__port_thread_create(weft__os_thread *t, size_t stack_size, void (*entry)(void *),
                              void *arg) {
   if (stack_size > UINT_MAX) return WEFT_EAGAIN;
-  t->entry = entry;
-  t->arg = arg;
+  /* The new thread's own copy: *t may be gone before it runs (helpers keep
+   * their handle on the creator's stack). */
+  start *s = weft__malloc(sizeof *s);
+  if (!s) return WEFT_ENOMEM;
+  s->entry = entry;
+  s->arg = arg;
   /* Reserve the whole size (Windows rounds it up to its granularity);
    * without the flag the size would be the initial commit. */
   unsigned flags = stack_size ? STACK_SIZE_PARAM_IS_A_RESERVATION : 0;
-  uintptr_t h = _beginthreadex(NULL, (unsigned)stack_size, trampoline, t, flags, NULL);
-  if (!h) return WEFT_EAGAIN;
+  uintptr_t h = _beginthreadex(NULL, (unsigned)stack_size, trampoline, s, flags, NULL);
+  if (!h) {
+    weft__free(s);
+    return WEFT_EAGAIN;
+  }
   t->handle = (HANDLE)h;
   return WEFT_OK;
 }

@@ -5,14 +5,9 @@
 
 #include <stdint.h>
 
-/* The handle from _beginthreadex, and what the new thread is to run. The
- * new thread reads entry and arg as it starts, so the storage must stay put
- * until then; the core keeps it in the thread's record, which the thread
- * holds a reference on. That spares an allocation (and an ENOMEM) per start. */
+/* The handle from _beginthreadex. */
 typedef struct weft__os_thread {
   void *handle;
-  void (*entry)(void *);
-  void *arg;
 } weft__os_thread;
 
 /* One word for WaitOnAddress: 0 empty, 1 permit. Only its owner waits on it. */
