@@ -27,12 +27,16 @@
 
 const char weft__port_name[] = "c11";
 
+static mtx_t watch_lock; /* the clock watcher's, below */
+static bool watch_ready;
+
 static tss_t weft__exit_key;
 
 /* tss destructors run only for non-NULL values, for weft and foreign
  * threads alike, which is exactly the arm/disarm contract of port.h. */
 int weft__port_init(void) {
   if (tss_create(&weft__exit_key, weft__thread_exit_hook) != thrd_success) return WEFT_EAGAIN;
+  watch_ready = mtx_init(&watch_lock, mtx_plain) == thrd_success;
   return WEFT_OK;
 }
 
@@ -174,10 +178,10 @@ void weft__parker_destroy(weft__parker *p) {
 /* Wait on the condition for at most one slice of the time left. The
  * deadline is turned into TIME_UTC afresh for every slice: a forward step
  * of the wall clock only ends a slice early (the caller re-checks the
- * monotonic clock and waits again). A backward step stretches the slice it
- * lands in: musl turns the deadline into a relative futex wait at once, so
- * only a step in that instant counts, but glibc waits on the absolute
- * CLOCK_REALTIME deadline, so there the slice grows by the whole step. */
+ * monotonic clock and waits again). A backward step would stretch the slice
+ * it lands in by the whole step (glibc waits on the absolute CLOCK_REALTIME
+ * deadline), so the clock watcher below wakes timed waiters when it sees
+ * one. */
 static void weft__wait_slice(weft__parker *p, int64_t left) {
   if (left > WEFT__SLICE_NS) left = WEFT__SLICE_NS;
   struct timespec at = {0, 0};
@@ -190,10 +194,82 @@ static void weft__wait_slice(weft__parker *p, int64_t left) {
   cnd_timedwait(&p->cond, &p->mutex, &at);
 }
 
+/* -- the clock watcher --
+ * While any thread is in a timed wait, a helper thread compares the wall
+ * clock with the monotonic one every WATCH_NS; when the wall clock has gone
+ * back it wakes every timed waiter, which then waits again on a deadline
+ * converted afresh. So a backward step stretches a wait by at most about
+ * WATCH_NS. The helper leaves after a second without timed waiters. */
+#define WATCH_NS INT64_C(20000000)
+#define WATCH_IDLE_ROUNDS 50
+
+static bool watcher_running;
+static weft__parker *timed_waiters;
+
+static int64_t weft__wall_minus_mono(void) {
+  struct timespec ts = {0, 0};
+  timespec_get(&ts, TIME_UTC);
+  return weft__ts_to_ns(&ts) - weft__port_now();
+}
+
+static int weft__watch(void *unused) {
+  (void)unused;
+  int64_t offset = weft__wall_minus_mono();
+  for (int idle = 0; idle < WATCH_IDLE_ROUNDS;) {
+    weft__port_sleep(WATCH_NS);
+    int64_t now = weft__wall_minus_mono();
+    mtx_lock(&watch_lock);
+    idle = timed_waiters ? 0 : idle + 1;
+    if (now < offset - WATCH_NS / 4) { /* stepped back (beyond clock jitter) */
+      for (weft__parker *p = timed_waiters; p; p = p->next) {
+        mtx_lock(&p->mutex);
+        cnd_broadcast(&p->cond);
+        mtx_unlock(&p->mutex);
+      }
+    }
+    if (idle == WATCH_IDLE_ROUNDS) watcher_running = false;
+    mtx_unlock(&watch_lock);
+    offset = now;
+  }
+  return 0;
+}
+
+/* Enter or leave the watcher's list; never with p->mutex held (the watcher
+ * takes watch_lock, then p->mutex). Without a watcher, waits still work. */
+static void weft__watch_enter(weft__parker *p) {
+  if (!watch_ready) return;
+  mtx_lock(&watch_lock);
+  p->prev = NULL;
+  p->next = timed_waiters;
+  if (timed_waiters) timed_waiters->prev = p;
+  timed_waiters = p;
+  if (!watcher_running) {
+    thrd_t t;
+    if (thrd_create(&t, weft__watch, NULL) == thrd_success) {
+      thrd_detach(t);
+      watcher_running = true;
+    }
+  }
+  mtx_unlock(&watch_lock);
+}
+
+static void weft__watch_leave(weft__parker *p) {
+  if (!watch_ready) return;
+  mtx_lock(&watch_lock);
+  if (p->prev)
+    p->prev->next = p->next;
+  else
+    timed_waiters = p->next;
+  if (p->next) p->next->prev = p->prev;
+  mtx_unlock(&watch_lock);
+}
+
 int weft__parker_park(weft__parker *p, int64_t deadline) {
+  bool timed = deadline != WEFT__FOREVER;
+  if (timed) weft__watch_enter(p);
   mtx_lock(&p->mutex);
   while (!p->permit) {
-    if (deadline == WEFT__FOREVER) {
+    if (!timed) {
       cnd_wait(&p->cond, &p->mutex);
       continue;
     }
@@ -204,6 +280,7 @@ int weft__parker_park(weft__parker *p, int64_t deadline) {
   int rc = p->permit ? WEFT_OK : WEFT_TIMEOUT;
   p->permit = false;
   mtx_unlock(&p->mutex);
+  if (timed) weft__watch_leave(p);
   return rc;
 }
 

@@ -13,6 +13,7 @@ typedef struct weft__parker {
   mtx_t mutex;
   cnd_t cond;
   bool permit;
+  struct weft__parker *prev, *next; /* in the clock watcher's list while in a timed wait */
 } weft__parker;
 
 #endif
