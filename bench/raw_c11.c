@@ -1,32 +1,111 @@
-/* raw.h for the c11 backend: mtx_t (mtx_plain) and thrd_create/join. */
+/* raw.h for the c11 backend: mtx_t (mtx_plain), cnd_t (timed waits on
+ * TIME_UTC, the only clock C11 gives them), a tss_t key and
+ * thrd_create/join. */
 #include "raw.h"
 
 #include <string.h>
 #include <threads.h>
+#include <time.h>
 
 const char raw_mutex_name[] = "mtx_t";
+const char raw_cond_name[] = "cnd_t";
+const char raw_tls_name[] = "tss_get";
 const char raw_thread_name[] = "thrd_create/join";
 
-static struct { _Alignas(64) mtx_t m; } mutex;
-
+_Static_assert(sizeof(mtx_t) <= sizeof(((raw_mutex *)0)->os), "mtx_t fits");
+_Static_assert(sizeof(cnd_t) <= sizeof(((raw_cond *)0)->os), "cnd_t fits");
 _Static_assert(sizeof(thrd_t) <= sizeof(((raw_thread *)0)->os), "thrd_t fits");
 
-int raw_mutex_init(void) {
-  return mtx_init(&mutex.m, mtx_plain) == thrd_success ? 0 : -1;
+static mtx_t *mutex_of(raw_mutex *m) {
+  return (mtx_t *)(void *)m->os;
 }
 
-void raw_mutex_destroy(void) {
-  mtx_destroy(&mutex.m);
+static cnd_t *cond_of(raw_cond *c) {
+  return (cnd_t *)(void *)c->os;
 }
 
-int raw_mutex_loop(uint64_t *counter, uint64_t n) {
+static int check(int r) {
+  return r == thrd_success ? 0 : -1;
+}
+
+int raw_mutex_init(raw_mutex *m) {
+  return check(mtx_init(mutex_of(m), mtx_plain));
+}
+
+void raw_mutex_destroy(raw_mutex *m) {
+  mtx_destroy(mutex_of(m));
+}
+
+int raw_mutex_lock(raw_mutex *m) {
+  return check(mtx_lock(mutex_of(m)));
+}
+
+int raw_mutex_unlock(raw_mutex *m) {
+  return check(mtx_unlock(mutex_of(m)));
+}
+
+int raw_mutex_loop(raw_mutex *m, uint64_t *counter, uint64_t n) {
+  mtx_t *mm = mutex_of(m);
   int bad = 0;
   for (uint64_t i = 0; i < n; i++) {
-    bad |= mtx_lock(&mutex.m) != thrd_success;
+    bad |= mtx_lock(mm) != thrd_success;
     ++*counter;
-    bad |= mtx_unlock(&mutex.m) != thrd_success;
+    bad |= mtx_unlock(mm) != thrd_success;
   }
   return bad;
+}
+
+int raw_cond_init(raw_cond *c) {
+  return check(cnd_init(cond_of(c)));
+}
+
+void raw_cond_destroy(raw_cond *c) {
+  cnd_destroy(cond_of(c));
+}
+
+int raw_cond_wait(raw_cond *c, raw_mutex *m) {
+  return check(cnd_wait(cond_of(c), mutex_of(m)));
+}
+
+int raw_cond_wait_until(raw_cond *c, raw_mutex *m, int64_t deadline) {
+  struct timespec ts = {(time_t)(deadline / 1000000000), (long)(deadline % 1000000000)};
+  int r = cnd_timedwait(cond_of(c), mutex_of(m), &ts);
+  return r == thrd_success || r == thrd_timedout ? 0 : -1;
+}
+
+int raw_cond_signal(raw_cond *c) {
+  return check(cnd_signal(cond_of(c)));
+}
+
+int raw_cond_broadcast(raw_cond *c) {
+  return check(cnd_broadcast(cond_of(c)));
+}
+
+int64_t raw_clock_ns(void) {
+  struct timespec ts = {0, 0};
+  timespec_get(&ts, TIME_UTC);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static tss_t key;
+
+int raw_tls_init(void) {
+  return check(tss_create(&key, NULL));
+}
+
+void raw_tls_destroy(void) {
+  tss_delete(key);
+}
+
+int raw_tls_set(void *value) {
+  return check(tss_set(key, value));
+}
+
+uintptr_t raw_tls_loop(uint64_t n) {
+  uintptr_t sum = 0;
+  for (uint64_t i = 0; i < n; i++)
+    sum += (uintptr_t)tss_get(key);
+  return sum;
 }
 
 static int entry(void *arg) {
@@ -47,5 +126,5 @@ int raw_thread_start(raw_thread *t, void (*fn)(void *), void *arg) {
 int raw_thread_join(raw_thread *t) {
   thrd_t id;
   memcpy(&id, t->os, sizeof id);
-  return thrd_join(id, NULL) == thrd_success ? 0 : -1;
+  return check(thrd_join(id, NULL));
 }

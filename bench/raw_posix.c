@@ -1,32 +1,126 @@
-/* raw.h for the posix backend: pthread_mutex_t and pthread_create/join. */
+/* raw.h for the posix backend: pthread_mutex_t, pthread_cond_t (on
+ * CLOCK_MONOTONIC where the OS lets a condition use it), a pthread key and
+ * pthread_create/join. */
+#define _POSIX_C_SOURCE 200809L
 #include "raw.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 const char raw_mutex_name[] = "pthread_mutex_t";
+const char raw_cond_name[] = "pthread_cond_t";
+const char raw_tls_name[] = "pthread_getspecific";
 const char raw_thread_name[] = "pthread_create/join";
 
-static struct { _Alignas(64) pthread_mutex_t m; } mutex;
-
+_Static_assert(sizeof(pthread_mutex_t) <= sizeof(((raw_mutex *)0)->os), "pthread_mutex_t fits");
+_Static_assert(sizeof(pthread_cond_t) <= sizeof(((raw_cond *)0)->os), "pthread_cond_t fits");
 _Static_assert(sizeof(pthread_t) <= sizeof(((raw_thread *)0)->os), "pthread_t fits");
 
-int raw_mutex_init(void) {
-  return pthread_mutex_init(&mutex.m, NULL);
+static pthread_mutex_t *mutex_of(raw_mutex *m) {
+  return (pthread_mutex_t *)(void *)m->os;
 }
 
-void raw_mutex_destroy(void) {
-  pthread_mutex_destroy(&mutex.m);
+static pthread_cond_t *cond_of(raw_cond *c) {
+  return (pthread_cond_t *)(void *)c->os;
 }
 
-int raw_mutex_loop(uint64_t *counter, uint64_t n) {
+int raw_mutex_init(raw_mutex *m) {
+  return pthread_mutex_init(mutex_of(m), NULL);
+}
+
+void raw_mutex_destroy(raw_mutex *m) {
+  pthread_mutex_destroy(mutex_of(m));
+}
+
+int raw_mutex_lock(raw_mutex *m) {
+  return pthread_mutex_lock(mutex_of(m));
+}
+
+int raw_mutex_unlock(raw_mutex *m) {
+  return pthread_mutex_unlock(mutex_of(m));
+}
+
+int raw_mutex_loop(raw_mutex *m, uint64_t *counter, uint64_t n) {
+  pthread_mutex_t *pm = mutex_of(m);
   int bad = 0;
   for (uint64_t i = 0; i < n; i++) {
-    bad |= pthread_mutex_lock(&mutex.m);
+    bad |= pthread_mutex_lock(pm);
     ++*counter;
-    bad |= pthread_mutex_unlock(&mutex.m);
+    bad |= pthread_mutex_unlock(pm);
   }
   return bad;
+}
+
+/* Without pthread_condattr_setclock (macOS) timed waits take the wall
+ * clock, so raw_clock_ns reads that one. */
+#if defined(WEFT_HAVE_CONDATTR_SETCLOCK)
+#define RAW_CLOCK CLOCK_MONOTONIC
+#else
+#define RAW_CLOCK CLOCK_REALTIME
+#endif
+
+int raw_cond_init(raw_cond *c) {
+#if defined(WEFT_HAVE_CONDATTR_SETCLOCK)
+  pthread_condattr_t attr;
+  if (pthread_condattr_init(&attr) != 0) return -1;
+  int bad = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  bad |= pthread_cond_init(cond_of(c), &attr);
+  pthread_condattr_destroy(&attr);
+  return bad;
+#else
+  return pthread_cond_init(cond_of(c), NULL);
+#endif
+}
+
+void raw_cond_destroy(raw_cond *c) {
+  pthread_cond_destroy(cond_of(c));
+}
+
+int raw_cond_wait(raw_cond *c, raw_mutex *m) {
+  return pthread_cond_wait(cond_of(c), mutex_of(m));
+}
+
+int raw_cond_wait_until(raw_cond *c, raw_mutex *m, int64_t deadline) {
+  struct timespec ts = {(time_t)(deadline / 1000000000), (long)(deadline % 1000000000)};
+  int r = pthread_cond_timedwait(cond_of(c), mutex_of(m), &ts);
+  return r == ETIMEDOUT ? 0 : r;
+}
+
+int raw_cond_signal(raw_cond *c) {
+  return pthread_cond_signal(cond_of(c));
+}
+
+int raw_cond_broadcast(raw_cond *c) {
+  return pthread_cond_broadcast(cond_of(c));
+}
+
+int64_t raw_clock_ns(void) {
+  struct timespec ts;
+  clock_gettime(RAW_CLOCK, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static pthread_key_t key;
+
+int raw_tls_init(void) {
+  return pthread_key_create(&key, NULL);
+}
+
+void raw_tls_destroy(void) {
+  pthread_key_delete(key);
+}
+
+int raw_tls_set(void *value) {
+  return pthread_setspecific(key, value);
+}
+
+uintptr_t raw_tls_loop(uint64_t n) {
+  uintptr_t sum = 0;
+  for (uint64_t i = 0; i < n; i++)
+    sum += (uintptr_t)pthread_getspecific(key);
+  return sum;
 }
 
 static void *entry(void *arg) {

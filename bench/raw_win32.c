@@ -1,4 +1,6 @@
-/* raw.h for the win32 backend: an exclusive SRWLOCK and
+/* raw.h for the win32 backend: an exclusive SRWLOCK, a CONDITION_VARIABLE
+ * (SleepConditionVariableSRW, millisecond timeouts rounded up, measured
+ * with QueryPerformanceCounter), a TLS index and
  * _beginthreadex / WaitForSingleObject / CloseHandle. */
 #define WIN32_LEAN_AND_MEAN
 #include "raw.h"
@@ -8,27 +10,113 @@
 #include <windows.h>
 
 const char raw_mutex_name[] = "SRWLOCK (exclusive)";
+const char raw_cond_name[] = "CONDITION_VARIABLE";
+const char raw_tls_name[] = "TlsGetValue";
 const char raw_thread_name[] = "_beginthreadex/WaitForSingleObject";
 
-static struct { _Alignas(64) SRWLOCK m; } mutex;
-
+_Static_assert(sizeof(SRWLOCK) <= sizeof(((raw_mutex *)0)->os), "SRWLOCK fits");
+_Static_assert(sizeof(CONDITION_VARIABLE) <= sizeof(((raw_cond *)0)->os),
+               "CONDITION_VARIABLE fits");
 _Static_assert(sizeof(HANDLE) <= sizeof(((raw_thread *)0)->os), "HANDLE fits");
 
-int raw_mutex_init(void) {
-  InitializeSRWLock(&mutex.m);
+static SRWLOCK *mutex_of(raw_mutex *m) {
+  return (SRWLOCK *)(void *)m->os;
+}
+
+static CONDITION_VARIABLE *cond_of(raw_cond *c) {
+  return (CONDITION_VARIABLE *)(void *)c->os;
+}
+
+/* SRW locks and condition variables report no errors, except a timed
+ * wait's timeout, which is not one here. */
+int raw_mutex_init(raw_mutex *m) {
+  InitializeSRWLock(mutex_of(m));
   return 0;
 }
 
-void raw_mutex_destroy(void) {}
+void raw_mutex_destroy(raw_mutex *m) {
+  (void)m;
+}
 
-/* SRW locks report no errors. */
-int raw_mutex_loop(uint64_t *counter, uint64_t n) {
+int raw_mutex_lock(raw_mutex *m) {
+  AcquireSRWLockExclusive(mutex_of(m));
+  return 0;
+}
+
+int raw_mutex_unlock(raw_mutex *m) {
+  ReleaseSRWLockExclusive(mutex_of(m));
+  return 0;
+}
+
+int raw_mutex_loop(raw_mutex *m, uint64_t *counter, uint64_t n) {
+  SRWLOCK *l = mutex_of(m);
   for (uint64_t i = 0; i < n; i++) {
-    AcquireSRWLockExclusive(&mutex.m);
+    AcquireSRWLockExclusive(l);
     ++*counter;
-    ReleaseSRWLockExclusive(&mutex.m);
+    ReleaseSRWLockExclusive(l);
   }
   return 0;
+}
+
+int raw_cond_init(raw_cond *c) {
+  InitializeConditionVariable(cond_of(c));
+  return 0;
+}
+
+void raw_cond_destroy(raw_cond *c) {
+  (void)c;
+}
+
+int raw_cond_wait(raw_cond *c, raw_mutex *m) {
+  return SleepConditionVariableSRW(cond_of(c), mutex_of(m), INFINITE, 0) ? 0 : -1;
+}
+
+int raw_cond_wait_until(raw_cond *c, raw_mutex *m, int64_t deadline) {
+  int64_t left = deadline - raw_clock_ns();
+  if (left <= 0) return 0;
+  DWORD ms = (DWORD)((left + 999999) / 1000000);
+  if (SleepConditionVariableSRW(cond_of(c), mutex_of(m), ms, 0)) return 0;
+  return GetLastError() == ERROR_TIMEOUT ? 0 : -1;
+}
+
+int raw_cond_signal(raw_cond *c) {
+  WakeConditionVariable(cond_of(c));
+  return 0;
+}
+
+int raw_cond_broadcast(raw_cond *c) {
+  WakeAllConditionVariable(cond_of(c));
+  return 0;
+}
+
+int64_t raw_clock_ns(void) {
+  LARGE_INTEGER freq, now;
+  QueryPerformanceFrequency(&freq);
+  QueryPerformanceCounter(&now);
+  int64_t f = freq.QuadPart;
+  return now.QuadPart / f * 1000000000 + now.QuadPart % f * 1000000000 / f;
+}
+
+static DWORD key = TLS_OUT_OF_INDEXES;
+
+int raw_tls_init(void) {
+  key = TlsAlloc();
+  return key == TLS_OUT_OF_INDEXES ? -1 : 0;
+}
+
+void raw_tls_destroy(void) {
+  TlsFree(key);
+}
+
+int raw_tls_set(void *value) {
+  return TlsSetValue(key, value) ? 0 : -1;
+}
+
+uintptr_t raw_tls_loop(uint64_t n) {
+  uintptr_t sum = 0;
+  for (uint64_t i = 0; i < n; i++)
+    sum += (uintptr_t)TlsGetValue(key);
+  return sum;
 }
 
 static unsigned __stdcall entry(void *arg) {
