@@ -221,8 +221,9 @@ int weft_queue_get(weft_queue *q, void **item, double timeout) {
   weft_lock_acquire(&q->lock, WEFT_FOREVER);
   while (count_of(q) == 0) {
     if (q->shut || timeout == 0 || timed_out) {
+      int status = q->shut ? WEFT_ESHUTDOWN : WEFT_TIMEOUT;
       weft_lock_release(&q->lock);
-      return q->shut ? WEFT_ESHUTDOWN : WEFT_TIMEOUT;
+      return status;
     }
     timed_out = wait_on(q, &q->getters, &q->n_getters, deadline_of(timeout, &deadline));
   }

@@ -5,6 +5,10 @@
 
 enum { MAX_THREADS = 8 };
 
+/* Parties wait this long: past test_join's 30 s, so that one that missed
+ * its wake-up (and would only notice at its timeout) fails the test. */
+#define PARTY_WAIT 60.0
+
 /* Poll n_waiting (bounded) until it shows `want`. */
 static void await_n_waiting(weft_barrier *b, unsigned want) {
   double t0 = weft_monotonic();
@@ -170,7 +174,10 @@ static void cycle_run(void *arg) {
     weft_yield();
   for (int k = 0; k < c->cycles; k++) {
     unsigned index = 12345;
+    double t0 = weft_monotonic();
     CHECK_STATUS(weft_barrier_wait(&c->b, 60.0, &index), WEFT_OK);
+    /* A missed wake-up would show only at the timeout. */
+    CHECK_ELAPSED(t0, 0, 20.0);
     /* The action ran before anyone was released, exactly once a cycle: the
      * next cycle cannot finish without this thread. */
     CHECK_EQ(atomic_load(&c->a.runs), k + 1);
@@ -247,7 +254,9 @@ static void crowd_run(void *arg) {
   crowd *c = arg;
   while (atomic_fetch_sub(&c->tickets, 1) > 0) {
     unsigned index = 12345;
+    double t0 = weft_monotonic();
     CHECK_STATUS(weft_barrier_wait(&c->b, 60.0, &index), WEFT_OK);
+    CHECK_ELAPSED(t0, 0, 20.0);
     if (index >= MAX_THREADS)
       atomic_fetch_add(&c->bad_index, 1);
     else
@@ -301,8 +310,8 @@ void test_barrier_action_before_release(void) {
   CHECK_STATUS(weft_barrier_init(&b, 3, slow_action_run, &s), WEFT_OK);
   party p[3];
   weft_thread *t[3];
-  start_parties(p, t, 2, &b, 30.0);
-  party_init(&p[2], &b, 30.0);
+  start_parties(p, t, 2, &b, PARTY_WAIT);
+  party_init(&p[2], &b, PARTY_WAIT);
   t[2] = test_spawn(party_run, &p[2]);
   test_flag_wait(&s.running);
   weft_sleep(0.1);
@@ -345,7 +354,7 @@ void test_barrier_action_abort(void) {
   for (int cycle = 1; cycle <= 3; cycle++) {
     party p[PARTIES];
     weft_thread *t[PARTIES];
-    start_parties(p, t, PARTIES - 1, &b, 30.0);
+    start_parties(p, t, PARTIES - 1, &b, PARTY_WAIT);
     unsigned index = 99;
     int r = weft_barrier_wait(&b, 30.0, &index);
     join_all(t, PARTIES - 1);
@@ -376,7 +385,7 @@ void test_barrier_abort(void) {
   CHECK_STATUS(weft_barrier_init(&b, PARTIES, log_action, &a), WEFT_OK);
   party p[PARTIES];
   weft_thread *t[PARTIES];
-  start_parties(p, t, PARTIES - 1, &b, 30.0);
+  start_parties(p, t, PARTIES - 1, &b, PARTY_WAIT);
   CHECK(!weft_barrier_broken(&b));
   weft_barrier_abort(&b);
   join_all(t, PARTIES - 1);
@@ -396,7 +405,7 @@ void test_barrier_abort(void) {
   /* reset repairs it. */
   CHECK_STATUS(weft_barrier_reset(&b), WEFT_OK);
   CHECK(!weft_barrier_broken(&b));
-  start_parties(p, t, PARTIES - 1, &b, 30.0);
+  start_parties(p, t, PARTIES - 1, &b, PARTY_WAIT);
   CHECK_STATUS(weft_barrier_wait(&b, 30.0, NULL), WEFT_OK);
   join_all(t, PARTIES - 1);
   for (int i = 0; i < PARTIES - 1; i++)
@@ -417,7 +426,7 @@ void test_barrier_reset(void) {
   weft_thread *t[PARTIES];
   for (int round = 0; round < 3; round++) {
     /* Reset fails the current waiters... */
-    start_parties(p, t, PARTIES - 1, &b, 30.0);
+    start_parties(p, t, PARTIES - 1, &b, PARTY_WAIT);
     CHECK_STATUS(weft_barrier_reset(&b), WEFT_OK);
     join_all(t, PARTIES - 1);
     for (int i = 0; i < PARTIES - 1; i++)
@@ -427,7 +436,7 @@ void test_barrier_reset(void) {
      * indices. */
     CHECK(!weft_barrier_broken(&b));
     await_n_waiting(&b, 0);
-    start_parties(p, t, PARTIES - 1, &b, 30.0);
+    start_parties(p, t, PARTIES - 1, &b, PARTY_WAIT);
     unsigned index = 99;
     CHECK_STATUS(weft_barrier_wait(&b, 30.0, &index), WEFT_OK);
     join_all(t, PARTIES - 1);
@@ -449,7 +458,7 @@ void test_barrier_timeout(void) {
   CHECK_STATUS(weft_barrier_init(&b, PARTIES, log_action, &a), WEFT_OK);
   party p[PARTIES];
   weft_thread *t[PARTIES];
-  start_parties(p, t, 1, &b, 30.0);
+  start_parties(p, t, 1, &b, PARTY_WAIT);
   /* This wait times out (never early): it gets WEFT_TIMEOUT, the other
    * waiter WEFT_EBROKEN, and the barrier stays broken. */
   double t0 = weft_monotonic();
@@ -462,7 +471,7 @@ void test_barrier_timeout(void) {
   CHECK_EQ(atomic_load(&a.runs), 0);
   /* A waiting thread's own timeout: it gets WEFT_TIMEOUT. */
   CHECK_STATUS(weft_barrier_reset(&b), WEFT_OK);
-  start_parties(p, t, 1, &b, 30.0);
+  start_parties(p, t, 1, &b, PARTY_WAIT);
   party_init(&p[1], &b, 0.1);
   t0 = weft_monotonic();
   t[1] = test_spawn(party_run, &p[1]);
@@ -511,7 +520,7 @@ void test_barrier_n_waiting(void) {
   for (int round = 0; round < 2; round++) {
     party p[PARTIES];
     weft_thread *t[PARTIES];
-    start_parties(p, t, PARTIES - 1, &b, 30.0); /* checks 1, 2, 3 */
+    start_parties(p, t, PARTIES - 1, &b, PARTY_WAIT); /* checks 1, 2, 3 */
     weft_sleep(0.05);
     CHECK_EQ(weft_barrier_n_waiting(&b), PARTIES - 1);
     CHECK(!weft_barrier_broken(&b));
@@ -523,7 +532,7 @@ void test_barrier_n_waiting(void) {
   /* Aborting empties it. */
   party p[PARTIES];
   weft_thread *t[PARTIES];
-  start_parties(p, t, 2, &b, 30.0);
+  start_parties(p, t, 2, &b, PARTY_WAIT);
   weft_barrier_abort(&b);
   join_all(t, 2);
   CHECK_EQ(weft_barrier_n_waiting(&b), 0);

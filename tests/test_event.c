@@ -113,17 +113,21 @@ void test_event_set_wakes_waiter(void) {
 }
 
 void test_event_set_wakes_all(void) {
+  /* Waiters that missed the wake-up would see the flag at their timeout:
+   * it is long enough for test_join to fail first. */
   static crowd c;
-  c.timeout = 30.0;
+  c.timeout = 60.0;
   weft_thread *t[WAITERS];
   for (int i = 0; i < WAITERS; i++)
     t[i] = test_spawn(crowd_wait, &c);
   await_count(&c.started, WAITERS);
   weft_sleep(0.1);
   CHECK_EQ(atomic_load(&c.ok), 0);
+  double t0 = weft_monotonic();
   weft_event_set(&c.ev);
   for (int i = 0; i < WAITERS; i++)
     test_join(t[i]);
+  CHECK_ELAPSED(t0, 0, TEST_SLOW);
   CHECK_EQ(atomic_load(&c.ok), WAITERS);
   CHECK(weft_event_is_set(&c.ev));
 }
@@ -132,7 +136,7 @@ void test_event_set_then_clear(void) {
   /* Blocked waiters all return OK, although the flag is clear again before
    * any of them could look at it. Several rounds on the same event. */
   static crowd c;
-  c.timeout = 30.0;
+  c.timeout = 60.0;
   for (int round = 0; round < 5; round++) {
     atomic_store(&c.started, 0);
     atomic_store(&c.ok, 0);
@@ -171,8 +175,10 @@ void test_event_clear_then_wait(void) {
     test_join(t[i]);
   CHECK_EQ(atomic_load(&c.timed_out), WAITERS);
   setter s = {&c.ev, 0.05};
+  t0 = weft_monotonic();
   weft_thread *st = test_spawn(set_later, &s);
   CHECK_STATUS(weft_event_wait(&c.ev, 20.0), WEFT_OK);
+  CHECK_ELAPSED(t0, 0.05, TEST_SLOW);
   test_join(st);
 }
 
@@ -216,8 +222,12 @@ static void race_waiter(void *arg) {
   for (;;) {
     bool last = test_flag_get(&r->stop); /* set only after the final set() */
     /* Bounded: while the setter runs a set comes within microseconds; after
-     * it, the event stays set. Either way the answer is OK. */
-    CHECK_STATUS(weft_event_wait(&r->ev, 10.0), WEFT_OK);
+     * it, the event stays set. Either way the answer is OK, and long before
+     * the timeout (a waiter that missed the final set would see the flag
+     * only when its timeout ran out). */
+    double t0 = weft_monotonic();
+    CHECK_STATUS(weft_event_wait(&r->ev, 20.0), WEFT_OK);
+    CHECK_ELAPSED(t0, 0, 10.0);
     atomic_fetch_add(&r->waits, 1);
     if (last) return;
   }

@@ -106,7 +106,7 @@ static void await_exactly(atomic_int *v, int want) {
 
 void test_sem_release_wakes_n(void) {
   static crowd c;
-  c.timeout = 30.0;
+  c.timeout = 60.0; /* past test_join's 30 s: a lost wake-up fails */
   weft_thread *t[WAITERS];
   for (int i = 0; i < WAITERS; i++)
     t[i] = test_spawn(crowd_acquire, &c);
@@ -131,7 +131,7 @@ void test_sem_release_wakes_n(void) {
 void test_sem_release_one_by_one(void) {
   /* Each release(1) lets exactly one blocked waiter through. */
   static crowd c;
-  c.timeout = 30.0;
+  c.timeout = 60.0; /* past test_join's 30 s: a lost wake-up fails */
   weft_thread *t[WAITERS];
   for (int i = 0; i < WAITERS; i++)
     t[i] = test_spawn(crowd_acquire, &c);
@@ -198,7 +198,7 @@ void test_sem_timeout_unchanged(void) {
 void test_sem_timeout_then_live_waiter(void) {
   /* One waiter gives up; the release must reach the one still waiting. */
   static crowd slow;
-  slow.timeout = 30.0;
+  slow.timeout = 60.0;
   weft_sem *s = &slow.sem;
   weft_thread *ts = test_spawn(crowd_acquire, &slow);
   await_count(&slow.started, 1);
@@ -299,7 +299,7 @@ void test_sem_bounded_waiters(void) {
    * then once too often. */
   static crowd c;
   weft_sem_init_bounded(&c.sem, 2);
-  c.timeout = 30.0;
+  c.timeout = 60.0; /* past test_join's 30 s: a lost wake-up fails */
   CHECK_STATUS(weft_sem_acquire(&c.sem, 0), WEFT_OK);
   CHECK_STATUS(weft_sem_acquire(&c.sem, 0), WEFT_OK);
   weft_thread *t[2];
