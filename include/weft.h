@@ -286,8 +286,9 @@ typedef struct weft_queue weft_queue;
 WEFT_API weft_queue *weft_queue_new(size_t maxsize);
 /* Last in, first out. */
 WEFT_API weft_queue *weft_queue_new_lifo(size_t maxsize);
-/* Smallest first by cmp (<0, 0, >0 as for qsort); equal items leave in the
- * order they came. NULL if cmp is NULL. */
+/* Smallest first by cmp(a, b), which gets the items themselves (not
+ * pointers to them) and answers <0, 0, >0 as for qsort; equal items leave in
+ * the order they came. NULL if cmp is NULL. */
 WEFT_API weft_queue *weft_queue_new_priority(size_t maxsize,
                                              int (*cmp)(const void *a, const void *b));
 /* Items that leave without being got (immediate shutdown, free) go to
