@@ -12,7 +12,9 @@ set(CMAKE_FIND_ROOT_PATH /usr/${WEFT_MINGW_TRIPLE})
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+# Packages also outside the sysroot, so that -DCMAKE_PREFIX_PATH=<where a
+# cross-built weft was installed> works without re-rooting it.
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
 
 # Executables link libgcc and winpthreads statically: otherwise wine cannot
 # find libwinpthread-1.dll and the program exits 53 without a word. A weft
