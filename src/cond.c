@@ -2,13 +2,24 @@
  * releasing its lock; the lot enqueues them before the lock is released, and
  * notify needs the lock, so no notify can slip in between. A waiter that
  * times out leaves the queue itself, so notifies are spent only on threads
- * that return with them. */
+ * that return with them.
+ *
+ * notify does not wake anyone: the notifier holds the lock that a woken
+ * waiter would run into at once. It moves the waiters onto the lock's own
+ * queue instead, and the lock's releases wake them one at a time (handing
+ * the lock over to one that has waited long), so each hand-off costs one
+ * wake-up, not two. */
 #include "internal.h"
 
 enum { OWN_RLOCK, PLAIN_LOCK, CALLER_RLOCK };
 
 static weft_rlock *rlock_of(weft_cond *c) {
   return c->kind_ == CALLER_RLOCK ? (weft_rlock *)c->lock_ : &c->own_;
+}
+
+/* The weft_lock underneath, whatever the kind. */
+static weft_lock *lock_of(weft_cond *c) {
+  return c->kind_ == PLAIN_LOCK ? (weft_lock *)c->lock_ : &rlock_of(c)->lock_;
 }
 
 void weft_cond_init(weft_cond *c) {
@@ -66,18 +77,18 @@ static void release_all(void *arg) {
   weft__rlock_release_all(rlock_of(s->c), &s->depth);
 }
 
-static void reacquire(saved *s) {
-  if (s->c->kind_ == PLAIN_LOCK)
-    weft_lock_acquire(s->c->lock_, WEFT_FOREVER);
-  else
-    weft__rlock_restore(rlock_of(s->c), s->depth);
+/* held: a release already handed the underlying lock to this thread. */
+static void reacquire(saved *s, bool held) {
+  if (!held) weft_lock_acquire(lock_of(s->c), WEFT_FOREVER);
+  if (s->c->kind_ != PLAIN_LOCK) weft__rlock_restore(rlock_of(s->c), s->depth);
 }
 
 static int wait_until(weft_cond *c, int64_t deadline) {
   saved s = {c, 0};
-  int r = weft__park_then(&c->queue_, release_all, &s, deadline, NULL);
+  weft__lock_waiter w = {weft__port_now(), false}; /* if moved onto the lock */
+  int r = weft__park_then(&c->queue_, release_all, &s, deadline, &w);
   if (r == WEFT_ENOMEM) return r; /* never queued: the lock is still held */
-  reacquire(&s);
+  reacquire(&s, w.handed_off);
   return r == WEFT__PARK_OK ? WEFT_OK : WEFT_TIMEOUT;
 }
 
@@ -99,17 +110,24 @@ int weft_cond_wait_for(weft_cond *c, bool (*pred)(void *), void *arg, double tim
   return WEFT_OK;
 }
 
+static void notify(weft_cond *c, size_t n) {
+  if (weft__lock_take_waiters(lock_of(c), &c->queue_, n) != SIZE_MAX) return;
+  /* The lock was let go meanwhile (a plain lock, released by another
+   * thread): nobody would wake the waiters, so wake them here. */
+  while (n-- > 0 && weft__unpark_one(&c->queue_, NULL, NULL)) {
+  }
+}
+
 int weft_cond_notify(weft_cond *c, size_t n) {
   if (!c) return WEFT_EINVAL;
   if (!held(c)) return WEFT_EPERM;
-  while (n-- > 0 && weft__unpark_one(&c->queue_, NULL, NULL)) {
-  }
+  notify(c, n);
   return WEFT_OK;
 }
 
 int weft_cond_notify_all(weft_cond *c) {
   if (!c) return WEFT_EINVAL;
   if (!held(c)) return WEFT_EPERM;
-  weft__unpark_all(&c->queue_);
+  notify(c, SIZE_MAX);
   return WEFT_OK;
 }

@@ -82,7 +82,26 @@ bool weft__unpark_one(const void *addr, void (*fn)(void *arg, void *park_arg, bo
                       void *arg);
 /* Wake every thread parked on addr; returns how many. */
 size_t weft__unpark_all(const void *addr);
+/* Move up to n threads parked on `from`, longest-parked first, to the end
+ * of `to`'s queue, without waking them; *moved says how many. may_move(arg)
+ * runs under both queues' locks before the first one moves: if it returns
+ * false nothing moves and the result is WEFT_EAGAIN. A moved thread wakes
+ * only when `to` is unparked, and its park then counts as woken. */
+int weft__requeue(const void *from, const void *to, size_t n, bool (*may_move)(void *arg),
+                  void *arg, size_t *moved);
 void weft__park_after_fork(void);
+
+/* -- for conditions: a thread parked on a lock's word, and the move of
+ * condition waiters onto a held lock -- */
+typedef struct weft__lock_waiter {
+  int64_t since;   /* when it parked */
+  bool handed_off; /* the release passed the lock to it */
+} weft__lock_waiter;
+/* Move up to n waiters parked on `from` onto l, which the caller holds, so
+ * that l's releases wake them one by one; each must park with a
+ * weft__lock_waiter as its park_arg. Returns how many moved, or SIZE_MAX if
+ * l turned out not to be held (then the caller wakes them itself). */
+size_t weft__lock_take_waiters(weft_lock *l, const void *from, size_t n);
 
 /* A function run before main (and before any other weft call). */
 #if defined(_MSC_VER)
@@ -95,8 +114,8 @@ void weft__park_after_fork(void);
 #define WEFT__CONSTRUCTOR(fn) __attribute__((constructor)) static void fn(void)
 #endif
 
-/* -- for conditions: let go of an owned rlock entirely, then take it back
- * at the same depth -- */
+/* -- for conditions: let go of an owned rlock entirely; once its lock is
+ * held again, make the caller its owner at the same depth -- */
 void weft__rlock_release_all(weft_rlock *r, uint32_t *depth);
 void weft__rlock_restore(weft_rlock *r, uint32_t depth);
 

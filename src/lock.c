@@ -88,3 +88,17 @@ int weft_lock_release(weft_lock *l) {
 bool weft_lock_locked(const weft_lock *l) {
   return l && (weft__load(&l->v_, memory_order_relaxed) & LOCKED);
 }
+
+/* Under the lock's bucket lock, before condition waiters join its queue:
+ * make sure the release will look for them. */
+static bool mark_parked(void *arg) {
+  weft_lock *l = arg;
+  uintptr_t v = atomic_fetch_or_explicit((_Atomic uintptr_t *)&l->v_, PARKED, memory_order_relaxed);
+  return v & LOCKED;
+}
+
+size_t weft__lock_take_waiters(weft_lock *l, const void *from, size_t n) {
+  size_t moved;
+  if (weft__requeue(from, &l->v_, n, mark_parked, l, &moved) != WEFT_OK) return SIZE_MAX;
+  return moved;
+}

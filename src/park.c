@@ -5,17 +5,24 @@
  * stack and sleep on the thread's own parker, so nothing is allocated per
  * wait. A waiter is woken at most once per park: the waker takes it off the
  * queue under the bucket lock, marks it woken, and gives its parker a permit
- * after dropping the lock; the waiter consumes exactly that permit. */
+ * after dropping the lock; the waiter consumes exactly that permit.
+ *
+ * A waiter can also be moved, unwoken, to another address's queue (a
+ * condition's waiters onto its lock, so that the lock's release is their
+ * only wake-up). Its address then changes under both buckets' locks, so a
+ * waiter that times out finds its current bucket by locking the bucket of
+ * the address it read and checking that the address still holds. */
 #include "internal.h"
 
 #include <string.h>
 
 typedef struct waiter {
   struct waiter *next, *prev;
-  const void *addr;
+  uintptr_t addr; /* atomic: changed only under its old and new buckets' locks */
   weft__parker *parker;
   void *park_arg;
-  bool woken; /* guarded by the bucket lock */
+  bool woken;    /* guarded by the bucket lock */
+  bool requeued; /* likewise: moved by weft__requeue */
 } waiter;
 
 typedef struct bucket {
@@ -72,9 +79,20 @@ static void dequeue(bucket *b, waiter *w) {
 }
 
 static waiter *find(waiter *from, const void *addr) {
-  while (from && from->addr != addr)
+  while (from && from->addr != (uintptr_t)addr)
     from = from->next;
   return from;
+}
+
+/* Lock the bucket that w is queued in now. */
+static bucket *lock_current(waiter *w) {
+  for (;;) {
+    uintptr_t addr = weft__load(&w->addr, memory_order_relaxed);
+    bucket *b = bucket_of((const void *)addr);
+    bucket_lock(b);
+    if (weft__load(&w->addr, memory_order_relaxed) == addr) return b;
+    bucket_unlock(b);
+  }
 }
 
 /* Enqueue if *check == expected (check NULL: always), then sleep. */
@@ -82,7 +100,7 @@ static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
                 void (*before_sleep)(void *), void *arg, int64_t deadline, void *park_arg) {
   struct weft_thread *self = weft__self();
   if (!self) return WEFT_ENOMEM;
-  waiter w = {.addr = addr, .parker = &self->parker, .park_arg = park_arg};
+  waiter w = {.addr = (uintptr_t)addr, .parker = &self->parker, .park_arg = park_arg};
   bucket *b = bucket_of(addr);
   bucket_lock(b);
   if (check && weft__load(check, memory_order_relaxed) != expected) {
@@ -96,11 +114,12 @@ static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
   /* Only a waker gives this parker a permit, so a consumed permit means
    * this wait was woken. */
   if (weft__parker_park(w.parker, deadline) == WEFT_OK) return WEFT__PARK_OK;
-  bucket_lock(b);
+  b = lock_current(&w);
   bool woken = w.woken;
   if (!woken) dequeue(b, &w);
   bucket_unlock(b);
-  if (!woken) return WEFT__PARK_TIMEOUT;
+  /* A moved waiter was notified: the move spent a notify on it. */
+  if (!woken) return w.requeued ? WEFT__PARK_OK : WEFT__PARK_TIMEOUT;
   /* A waker took us as time ran out: the wake-up is ours (a notify must
    * not be lost), and its permit is on the way; take it. */
   weft__parker_park(w.parker, WEFT__FOREVER);
@@ -174,6 +193,32 @@ size_t weft__unpark_all(const void *addr) {
     weft__parker_unpark(w->parker);
   }
   return n;
+}
+
+int weft__requeue(const void *from, const void *to, size_t n, bool (*may_move)(void *arg),
+                  void *arg, size_t *moved) {
+  bucket *bf = bucket_of(from), *bt = bucket_of(to);
+  /* Two bucket locks: always in table order. */
+  bucket *first = bf < bt ? bf : bt, *second = bf < bt ? bt : bf;
+  bucket_lock(first);
+  if (second != first) bucket_lock(second);
+  int status = WEFT_OK;
+  *moved = 0;
+  waiter *w = find(bf->head, from);
+  if (w && n > 0 && !may_move(arg)) {
+    status = WEFT_EAGAIN;
+    w = NULL;
+  }
+  for (waiter *next; w && *moved < n; w = find(next, from), ++*moved) {
+    next = w->next;
+    dequeue(bf, w);
+    weft__store(&w->addr, (uintptr_t)to, memory_order_relaxed);
+    w->requeued = true;
+    enqueue(bt, w);
+  }
+  if (second != first) bucket_unlock(second);
+  bucket_unlock(first);
+  return status;
 }
 
 void weft__park_after_fork(void) {

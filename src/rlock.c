@@ -46,7 +46,6 @@ void weft__rlock_release_all(weft_rlock *r, uint32_t *depth) {
 }
 
 void weft__rlock_restore(weft_rlock *r, uint32_t depth) {
-  weft_lock_acquire(&r->lock_, WEFT_FOREVER);
   weft__store(&r->owner_, (uintptr_t)weft_get_ident(), memory_order_relaxed);
   r->count_ = depth;
 }
