@@ -91,6 +91,9 @@ int weft__requeue(const void *from, const void *to, size_t n, bool (*may_move)(v
                   void *arg, size_t *moved);
 void weft__park_after_fork(void);
 
+/* weft_lock_acquire with a monotonic deadline. */
+int weft__lock_acquire_until(weft_lock *l, int64_t deadline);
+
 /* -- for conditions: a thread parked on a lock's word, and the move of
  * condition waiters onto a held lock -- */
 typedef struct weft__lock_waiter {

@@ -26,9 +26,7 @@ static bool try_acquire(weft_lock *l) {
   return false;
 }
 
-static int acquire_slow(weft_lock *l, double timeout) {
-  if (timeout == 0) return try_acquire(l) ? WEFT_OK : WEFT_TIMEOUT;
-  int64_t deadline = weft__deadline(timeout);
+static int acquire_until(weft_lock *l, int64_t deadline) {
   unsigned spins = 0;
   for (;;) {
     uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
@@ -57,7 +55,14 @@ int weft_lock_acquire(weft_lock *l, double timeout) {
   if (!l || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   uintptr_t unlocked = 0;
   if (weft__cas(&l->v_, &unlocked, LOCKED, memory_order_acquire)) return WEFT_OK;
-  return acquire_slow(l, timeout);
+  if (timeout == 0) return try_acquire(l) ? WEFT_OK : WEFT_TIMEOUT;
+  return acquire_until(l, weft__deadline(timeout));
+}
+
+int weft__lock_acquire_until(weft_lock *l, int64_t deadline) {
+  uintptr_t unlocked = 0;
+  if (weft__cas(&l->v_, &unlocked, LOCKED, memory_order_acquire)) return WEFT_OK;
+  return acquire_until(l, deadline);
 }
 
 /* Runs under the parking lot's bucket lock, so no acquirer can park or

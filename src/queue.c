@@ -1,12 +1,14 @@
 /* weft_queue: Python's queue.Queue, LifoQueue and PriorityQueue with 3.13's
- * shutdown, on one weft_lock.
+ * shutdown. The FIFO kind, the common one, is fifo.c (a lock per side);
+ * LIFO and priority queues, whose put and get touch the same end, are here,
+ * on one weft_lock.
  *
  * Blocked getters and putters park on their own words of the queue (the
  * parking lot keeps them FIFO) and count themselves, so a put or get that
  * nobody waits for makes no call into the lot; wake-ups are given after the
  * lock is dropped, so the woken thread does not run into it. Storage grows
  * on demand (up to maxsize) and a failed growth changes nothing. */
-#include "internal.h"
+#include "fifo.h"
 
 #include <string.h>
 
@@ -25,12 +27,13 @@ struct weft_queue {
   int (*cmp)(const void *, const void *);
   void (*free_item)(void *);
   size_t maxsize;
-  void *buf; /* void *[cap] (a ring for FIFO, a stack for LIFO) or heap_slot[cap] */
-  size_t cap, head;
+  void *buf; /* void *[cap] (a stack, LIFO) or heap_slot[cap] (priority) */
+  size_t cap;
   uintptr_t count; /* atomic, so that qsize needs no lock */
   size_t unfinished;
   uint64_t next_seq;
   bool shut;
+  weft__fifo fifo; /* the FIFO kind */
 };
 
 static weft_queue *queue_new(size_t maxsize, int kind, int (*cmp)(const void *, const void *)) {
@@ -44,7 +47,12 @@ static weft_queue *queue_new(size_t maxsize, int kind, int (*cmp)(const void *, 
 }
 
 weft_queue *weft_queue_new(size_t maxsize) {
-  return queue_new(maxsize, FIFO, NULL);
+  weft_queue *q = queue_new(maxsize, FIFO, NULL);
+  if (q && !weft__fifo_init(&q->fifo, maxsize)) {
+    weft__free(q);
+    return NULL;
+  }
+  return q;
 }
 
 weft_queue *weft_queue_new_lifo(size_t maxsize) {
@@ -86,13 +94,6 @@ static bool reserve(weft_queue *q) {
   if (cap <= n || cap > SIZE_MAX / slot_size(q)) return false;
   void *buf = weft__realloc(q->buf, cap * slot_size(q));
   if (!buf) return false;
-  if (q->kind == FIFO && q->head + n > q->cap) {
-    /* The ring wrapped: slide its older part to the end of the new room. */
-    void **ring = buf;
-    size_t older = q->cap - q->head;
-    memmove(ring + cap - older, ring + q->head, older * sizeof *ring);
-    q->head = cap - older;
-  }
   q->buf = buf;
   q->cap = cap;
   return true;
@@ -132,21 +133,13 @@ static void *heap_pop(weft_queue *q) {
   return top;
 }
 
-/* Index i places after head in the ring, without a division. */
-static size_t ring_index(const weft_queue *q, size_t i) {
-  size_t at = q->head + i;
-  return at >= q->cap ? at - q->cap : at;
-}
-
 static void push(weft_queue *q, void *item) {
   size_t n = count_of(q);
   void **ring = q->buf;
   if (q->kind == PRIORITY)
     heap_push(q, item);
-  else if (q->kind == LIFO)
-    ring[n] = item;
   else
-    ring[ring_index(q, n)] = item;
+    ring[n] = item;
   set_count(q, n + 1);
 }
 
@@ -154,14 +147,10 @@ static void *pop(weft_queue *q) {
   size_t n = count_of(q);
   void **ring = q->buf;
   void *item;
-  if (q->kind == PRIORITY) {
+  if (q->kind == PRIORITY)
     item = heap_pop(q);
-  } else if (q->kind == LIFO) {
+  else
     item = ring[n - 1];
-  } else {
-    item = ring[q->head];
-    q->head = ring_index(q, 1);
-  }
   set_count(q, n - 1);
   return item;
 }
@@ -184,6 +173,7 @@ static int64_t deadline_of(double timeout, int64_t *deadline) {
 
 int weft_queue_put(weft_queue *q, void *item, double timeout) {
   if (!q || weft__bad_timeout(timeout)) return WEFT_EINVAL;
+  if (q->kind == FIFO) return weft__fifo_put(&q->fifo, item, timeout);
   int64_t deadline = 0;
   bool timed_out = false;
   weft_lock_acquire(&q->lock, WEFT_FOREVER);
@@ -216,6 +206,7 @@ int weft_queue_put(weft_queue *q, void *item, double timeout) {
 
 int weft_queue_get(weft_queue *q, void **item, double timeout) {
   if (!q || !item || weft__bad_timeout(timeout)) return WEFT_EINVAL;
+  if (q->kind == FIFO) return weft__fifo_get(&q->fifo, item, timeout);
   int64_t deadline = 0;
   bool timed_out = false;
   weft_lock_acquire(&q->lock, WEFT_FOREVER);
@@ -235,7 +226,8 @@ int weft_queue_get(weft_queue *q, void **item, double timeout) {
 }
 
 size_t weft_queue_qsize(const weft_queue *q) {
-  return q ? count_of(q) : 0;
+  if (!q) return 0;
+  return q->kind == FIFO ? weft__fifo_size(&q->fifo) : count_of(q);
 }
 
 bool weft_queue_empty(const weft_queue *q) {
@@ -243,11 +235,12 @@ bool weft_queue_empty(const weft_queue *q) {
 }
 
 bool weft_queue_full(const weft_queue *q) {
-  return q && q->maxsize && count_of(q) >= q->maxsize;
+  return q && q->maxsize && weft_queue_qsize(q) >= q->maxsize;
 }
 
 int weft_queue_task_done(weft_queue *q) {
   if (!q) return WEFT_EINVAL;
+  if (q->kind == FIFO) return weft__fifo_task_done(&q->fifo);
   weft_lock_acquire(&q->lock, WEFT_FOREVER);
   if (q->unfinished == 0) {
     weft_lock_release(&q->lock);
@@ -261,6 +254,7 @@ int weft_queue_task_done(weft_queue *q) {
 
 int weft_queue_join(weft_queue *q, double timeout) {
   if (!q || weft__bad_timeout(timeout)) return WEFT_EINVAL;
+  if (q->kind == FIFO) return weft__fifo_join(&q->fifo, timeout);
   int64_t deadline = 0;
   bool timed_out = false;
   int status = WEFT_OK;
@@ -277,31 +271,30 @@ int weft_queue_join(weft_queue *q, double timeout) {
 }
 
 /* Hand every item in a detached buffer to free_item, then free it. */
-static void drop_items(weft_queue *q, void *buf, size_t cap, size_t head, size_t n,
-                       void (*free_item)(void *)) {
-  for (size_t i = 0; free_item && i < n; i++) {
-    if (q->kind == PRIORITY)
-      free_item(((heap_slot *)buf)[i].item);
-    else if (q->kind == LIFO)
-      free_item(((void **)buf)[i]);
-    else
-      free_item(((void **)buf)[(head + i) % cap]);
-  }
+static void drop_items(weft_queue *q, void *buf, size_t n, void (*free_item)(void *)) {
+  for (size_t i = 0; free_item && i < n; i++)
+    free_item(q->kind == PRIORITY ? ((heap_slot *)buf)[i].item : ((void **)buf)[i]);
   weft__free(buf);
 }
 
 int weft_queue_shutdown(weft_queue *q, bool immediate) {
   if (!q) return WEFT_EINVAL;
   weft_lock_acquire(&q->lock, WEFT_FOREVER);
+  if (q->kind == FIFO) {
+    void (*free_item)(void *) = q->free_item;
+    weft_lock_release(&q->lock);
+    weft__fifo_shutdown(&q->fifo, immediate, free_item);
+    return WEFT_OK;
+  }
   q->shut = true;
   void *buf = NULL;
-  size_t cap = q->cap, head = q->head, n = 0;
+  size_t n = 0;
   if (immediate) {
     /* Take the items out whole; free_item runs without the lock held. */
     buf = q->buf;
     n = count_of(q);
     q->buf = NULL;
-    q->cap = q->head = 0;
+    q->cap = 0;
     set_count(q, 0);
     q->unfinished = q->unfinished > n ? q->unfinished - n : 0;
   }
@@ -311,12 +304,13 @@ int weft_queue_shutdown(weft_queue *q, bool immediate) {
   weft__unpark_all(&q->getters);
   weft__unpark_all(&q->putters);
   if (all_done) weft__unpark_all(&q->joiners);
-  if (buf) drop_items(q, buf, cap, head, n, free_item);
+  if (buf) drop_items(q, buf, n, free_item);
   return WEFT_OK;
 }
 
 void weft_queue_free(weft_queue *q) {
   if (!q) return;
-  drop_items(q, q->buf, q->cap, q->head, count_of(q), q->free_item);
+  if (q->kind == FIFO) weft__fifo_destroy(&q->fifo, q->free_item);
+  drop_items(q, q->buf, count_of(q), q->free_item);
   weft__free(q);
 }
