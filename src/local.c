@@ -43,7 +43,10 @@ static size_t n_metas, cap_metas;
 static size_t *free_indices;
 static size_t n_free, cap_free;
 
-static _Thread_local table *tls_table;
+/* The calling thread's table lives in the port's fast per-thread slot. */
+static table *my_table(void) {
+  return weft__port_tls_get();
+}
 
 static bool grow_array(void **array, size_t *cap, size_t need, size_t elem) {
   if (need <= *cap) return true;
@@ -85,15 +88,16 @@ weft_local *weft_local_new(void (*dtor)(void *)) {
 }
 
 void *weft_local_get(weft_local *l) {
-  table *t = tls_table;
+  table *t = my_table();
   if (!l || !t || l->index >= t->len) return NULL;
   slot *s = &t->slots[l->index];
   return s->gen == l->gen ? s->value : NULL;
 }
 
 /* Make the calling thread's table reach index; under the lock. */
-static bool reach(table **tp, size_t index) {
-  table *t = *tp;
+static bool reach(size_t index) {
+  table *t = my_table();
+  bool created = !t;
   if (!t) {
     /* The thread's exit hook is what destroys its values: make sure it
      * has one (foreign threads get a record here). */
@@ -104,30 +108,32 @@ static bool reach(table **tp, size_t index) {
   }
   size_t cap = t->len;
   if (!grow_array((void **)&t->slots, &cap, index + 1, sizeof *t->slots)) {
-    if (!*tp) weft__free(t);
+    if (created) weft__free(t);
     return false;
   }
   memset(t->slots + t->len, 0, (cap - t->len) * sizeof *t->slots);
   t->len = cap;
-  if (!*tp) {
+  if (created) {
     t->next = tables;
     if (tables) tables->prev = t;
     tables = t;
-    *tp = t;
+    weft__port_tls_set(t);
   }
   return true;
 }
 
 int weft_local_set(weft_local *l, void *value) {
   if (!l) return WEFT_EINVAL;
-  if (!tls_table || l->index >= tls_table->len) {
+  table *t = my_table();
+  if (!t || l->index >= t->len) {
     if (!value) return WEFT_OK; /* nothing to replace */
     weft_lock_acquire(&lock, WEFT_FOREVER);
-    bool ok = reach(&tls_table, l->index);
+    bool ok = reach(l->index);
     weft_lock_release(&lock);
     if (!ok) return WEFT_ENOMEM;
+    t = my_table();
   }
-  slot *s = &tls_table->slots[l->index];
+  slot *s = &t->slots[l->index];
   void *old = s->gen == l->gen ? s->value : NULL;
   if (old == value) return WEFT_OK;
   weft_lock_acquire(&lock, WEFT_FOREVER); /* free() may be taking this slot */
@@ -172,7 +178,7 @@ void weft_local_free(weft_local *l) {
 }
 
 void weft__locals_thread_exit(void) {
-  table *t = tls_table;
+  table *t = my_table();
   if (!t) return;
   for (int pass = 0; pass < EXIT_PASSES; pass++) {
     bool any = false;
@@ -198,7 +204,7 @@ void weft__locals_thread_exit(void) {
     tables = t->next;
   if (t->next) t->next->prev = t->prev;
   weft_lock_release(&lock);
-  tls_table = NULL;
+  weft__port_tls_set(NULL);
   weft__free(t->slots);
   weft__free(t);
 }
@@ -206,6 +212,6 @@ void weft__locals_thread_exit(void) {
 void weft__locals_after_fork(void) {
   /* Only this thread's table lives on; the others' threads are gone. */
   weft__store(&lock.v_, 0, memory_order_relaxed);
-  tables = tls_table;
+  tables = my_table();
   if (tables) tables->prev = tables->next = NULL;
 }

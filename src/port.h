@@ -68,6 +68,13 @@ void weft__parker_destroy(weft__parker *p);
 int weft__parker_park(weft__parker *p, int64_t deadline);
 void weft__parker_unpark(weft__parker *p);
 
+/* -- one fast per-thread pointer --
+ * For the core's hottest per-thread lookup (weft_local_get): the compiler's
+ * thread-locals where they are native, TlsGetValue where mingw would
+ * emulate them. NULL in a thread until set. */
+void *weft__port_tls_get(void);
+void weft__port_tls_set(void *p);
+
 /* -- thread exit and process exit --
  * One native per-thread slot whose destructor runs weft__thread_exit_hook()
  * (core) when a thread that armed it ends, weft or foreign, normally or by

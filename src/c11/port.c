@@ -304,3 +304,13 @@ int weft__port_exit_hook_arm(void *arg) {
 int weft__port_atexit(void (*fn)(void)) {
   return atexit(fn) == 0 ? WEFT_OK : WEFT_ENOMEM;
 }
+
+static _Thread_local void *tls_slot;
+
+void *weft__port_tls_get(void) {
+  return tls_slot;
+}
+
+void weft__port_tls_set(void *p) {
+  tls_slot = p;
+}

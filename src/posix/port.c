@@ -157,3 +157,13 @@ unsigned weft__port_cpu_count(void) {
 #endif
   return 1;
 }
+
+static _Thread_local void *tls_slot;
+
+void *weft__port_tls_get(void) {
+  return tls_slot;
+}
+
+void weft__port_tls_set(void *p) {
+  tls_slot = p;
+}

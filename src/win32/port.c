@@ -19,7 +19,21 @@ static FARPROC lookup(const wchar_t *module, const char *name) {
   return m ? GetProcAddress(m, name) : NULL;
 }
 
+/* mingw's gcc emulates _Thread_local with a call and a lookup; a TLS slot
+ * is a load from the thread's TEB. */
+static DWORD tls_index = TLS_OUT_OF_INDEXES;
+
+void *weft__port_tls_get(void) {
+  return TlsGetValue(tls_index);
+}
+
+void weft__port_tls_set(void *p) {
+  TlsSetValue(tls_index, p);
+}
+
 int weft__port_init(void) {
+  tls_index = TlsAlloc();
+  if (tls_index == TLS_OUT_OF_INDEXES) return WEFT_EAGAIN;
   FARPROC f = lookup(L"kernel32.dll", "SetThreadDescription");
   if (!f) f = lookup(L"kernelbase.dll", "SetThreadDescription");
   /* Through void (*)(void), the one cast gcc accepts between function types. */
