@@ -23,4 +23,9 @@ bool test_os_thread_name(uint64_t native_id, char *buf, size_t size, size_t *lim
 /* Linux: /proc/self/task/<tid>/comm (limit 15). Shared by posix and c11. */
 bool test_proc_thread_name(uint64_t native_id, char *buf, size_t size, size_t *limit);
 
+/* Run child() in a forked child process and return its exit status; -1
+ * where the backend has no fork to test (win32; c11, whose standard has no
+ * fork and so no hooks for it), with *why saying so. */
+int test_fork(void (*child)(void), const char **why);
+
 #endif

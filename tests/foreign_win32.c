@@ -55,3 +55,9 @@ bool test_os_thread_name(uint64_t native_id, char *buf, size_t size, size_t *lim
   *limit = SIZE_MAX; /* Windows keeps the whole name */
   return true;
 }
+
+int test_fork(void (*child)(void), const char **why) {
+  (void)child;
+  *why = "Windows has no fork";
+  return -1;
+}
