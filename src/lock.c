@@ -3,7 +3,9 @@
  *   bit 0  LOCKED   held by some thread (any thread may release it)
  *   bit 1  PARKED   a thread may be parked on the word: release must wake
  *
- * Contended acquirers spin briefly, then set PARKED and park on the word.
+ * Contended acquirers first yield the CPU a few times (spinning on the word
+ * would only fight the holder for its cache line; a yield lets it finish),
+ * then set PARKED and park on the word.
  * Release wakes the longest-parked thread and normally lets it race for the
  * lock (throughput); once that thread has waited over a millisecond, release
  * hands the lock straight to it instead, so nobody starves. */
@@ -36,7 +38,7 @@ static int acquire_until(weft_lock *l, int64_t deadline) {
     }
     if (!(v & PARKED)) {
       if (spins++ < SPINS) {
-        weft__cpu_relax();
+        weft__port_yield();
         continue;
       }
       if (!weft__cas(&l->v_, &v, v | PARKED, memory_order_relaxed)) continue;
