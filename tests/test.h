@@ -84,6 +84,9 @@ bool test_flag_get(test_flag *f);
 /* Poll (with weft_sleep) until set; fail after 30 s. */
 void test_flag_wait(test_flag *f);
 
+/* Poll (with weft_sleep) until *v >= want; fail after 30 s. */
+void test_await_count(atomic_int *v, int want);
+
 /* weft_thread_new + weft_thread_start, checked. */
 weft_thread *test_spawn(weft_fn fn, void *arg);
 /* Join (bounded: fail after 30 s) and drop the reference. */

@@ -34,18 +34,6 @@ static void release_depth(weft_cond *c, int kind, int depth) {
   CHECK_STATUS(weft_cond_release(c), kind == PLAIN_LOCK ? WEFT_ESTATE : WEFT_EPERM);
 }
 
-/* Poll (independently of weft's primitives) until *v >= want; fail after
- * 30 s. */
-static void await_count(atomic_int *v, int want) {
-  double t0 = weft_monotonic();
-  while (atomic_load(v) < want) {
-    if (weft_monotonic() - t0 > 30.0)
-      test_fail_(__FILE__, __LINE__, "count %d, still short of %d after 30 s", atomic_load(v),
-                 want);
-    weft_sleep(0.001);
-  }
-}
-
 /* ---- a waiting thread ------------------------------------------------------ */
 
 enum { MAX_PARTIES = 8, WAITING = -1 };
@@ -341,7 +329,7 @@ void test_cond_fifo(void) {
     }
     for (int i = 0; i < FIFO_N; i++) {
       notify_locked(&c, 1);
-      await_count(&log.n, i + 1);
+      test_await_count(&log.n, i + 1);
       CHECK_EQ(atomic_load(&log.order[i]), i);
       CHECK_STATUS(party_result(&p[i]), WEFT_OK);
     }
@@ -363,14 +351,14 @@ void test_cond_fifo_interleaved(void) {
     t[i] = party_start(&p[i]);
   }
   notify_locked(&c, 1);
-  await_count(&log.n, 1);
+  test_await_count(&log.n, 1);
   for (int i = 3; i < MAX_PARTIES; i++) {
     party_init(&p[i], &c, OWN_RLOCK, 30.0, i, &log);
     t[i] = party_start(&p[i]);
   }
   for (int i = 1; i < MAX_PARTIES; i++) {
     notify_locked(&c, 1);
-    await_count(&log.n, i + 1);
+    test_await_count(&log.n, i + 1);
   }
   for (int i = 0; i < MAX_PARTIES; i++) {
     CHECK_EQ(atomic_load(&log.order[i]), i);

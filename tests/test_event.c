@@ -77,16 +77,6 @@ static void crowd_wait(void *arg) {
   atomic_fetch_add(r == WEFT_OK ? &c->ok : &c->timed_out, 1);
 }
 
-static void await_count(atomic_int *v, int want) {
-  double t0 = weft_monotonic();
-  while (atomic_load(v) < want) {
-    if (weft_monotonic() - t0 > 30.0)
-      test_fail_(__FILE__, __LINE__, "count %d, still short of %d after 30 s", atomic_load(v),
-                 want);
-    weft_sleep(0.001);
-  }
-}
-
 typedef struct setter {
   weft_event *ev;
   double delay;
@@ -120,7 +110,7 @@ void test_event_set_wakes_all(void) {
   weft_thread *t[WAITERS];
   for (int i = 0; i < WAITERS; i++)
     t[i] = test_spawn(crowd_wait, &c);
-  await_count(&c.started, WAITERS);
+  test_await_count(&c.started, WAITERS);
   weft_sleep(0.1);
   CHECK_EQ(atomic_load(&c.ok), 0);
   double t0 = weft_monotonic();
@@ -143,7 +133,7 @@ void test_event_set_then_clear(void) {
     weft_thread *t[WAITERS];
     for (int i = 0; i < WAITERS; i++)
       t[i] = test_spawn(crowd_wait, &c);
-    await_count(&c.started, WAITERS);
+    test_await_count(&c.started, WAITERS);
     weft_sleep(0.2); /* let them block */
     CHECK_EQ(atomic_load(&c.ok), 0);
     weft_event_set(&c.ev);

@@ -87,19 +87,9 @@ static void crowd_acquire(void *arg) {
   atomic_fetch_add(r == WEFT_OK ? &c->passed : &c->timed_out, 1);
 }
 
-static void await_count(atomic_int *v, int want) {
-  double t0 = weft_monotonic();
-  while (atomic_load(v) < want) {
-    if (weft_monotonic() - t0 > 30.0)
-      test_fail_(__FILE__, __LINE__, "count %d, still short of %d after 30 s", atomic_load(v),
-                 want);
-    weft_sleep(0.001);
-  }
-}
-
 /* Wait for `want` passes, give extra ones time to show, check none did. */
 static void await_exactly(atomic_int *v, int want) {
-  await_count(v, want);
+  test_await_count(v, want);
   weft_sleep(0.2);
   CHECK_EQ(atomic_load(v), want);
 }
@@ -110,7 +100,7 @@ void test_sem_release_wakes_n(void) {
   weft_thread *t[WAITERS];
   for (int i = 0; i < WAITERS; i++)
     t[i] = test_spawn(crowd_acquire, &c);
-  await_count(&c.started, WAITERS);
+  test_await_count(&c.started, WAITERS);
   weft_sleep(0.1); /* let them block */
   CHECK_EQ(atomic_load(&c.passed), 0);
   CHECK_STATUS(weft_sem_release(&c.sem, 2), WEFT_OK);
@@ -135,11 +125,11 @@ void test_sem_release_one_by_one(void) {
   weft_thread *t[WAITERS];
   for (int i = 0; i < WAITERS; i++)
     t[i] = test_spawn(crowd_acquire, &c);
-  await_count(&c.started, WAITERS);
+  test_await_count(&c.started, WAITERS);
   weft_sleep(0.1);
   for (int i = 1; i <= WAITERS; i++) {
     CHECK_STATUS(weft_sem_release(&c.sem, 1), WEFT_OK);
-    await_count(&c.passed, i);
+    test_await_count(&c.passed, i);
     weft_sleep(0.05);
     CHECK_EQ(atomic_load(&c.passed), i);
     CHECK_EQ(weft_sem_value(&c.sem), 0);
@@ -201,7 +191,7 @@ void test_sem_timeout_then_live_waiter(void) {
   slow.timeout = 60.0;
   weft_sem *s = &slow.sem;
   weft_thread *ts = test_spawn(crowd_acquire, &slow);
-  await_count(&slow.started, 1);
+  test_await_count(&slow.started, 1);
   weft_sleep(0.02);
   /* A second waiter on the same semaphore that times out meanwhile. */
   double t0 = weft_monotonic();
@@ -305,7 +295,7 @@ void test_sem_bounded_waiters(void) {
   weft_thread *t[2];
   for (int i = 0; i < 2; i++)
     t[i] = test_spawn(crowd_acquire, &c);
-  await_count(&c.started, 2);
+  test_await_count(&c.started, 2);
   weft_sleep(0.05);
   CHECK_STATUS(weft_sem_release(&c.sem, 2), WEFT_OK); /* wakes both */
   for (int i = 0; i < 2; i++)

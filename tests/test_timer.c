@@ -48,16 +48,6 @@ static weft_timer *timer_new_checked(double interval, weft_fn fn, void *arg) {
   return t;
 }
 
-/* Poll until *v >= n; fail after 30 s. */
-static void wait_count(atomic_int *v, int n) {
-  double t0 = weft_monotonic();
-  while (atomic_load(v) < n) {
-    if (weft_monotonic() - t0 > 30.0)
-      test_fail_(__FILE__, __LINE__, "count %d, expected %d after 30 s", atomic_load(v), n);
-    weft_sleep(0.001);
-  }
-}
-
 /* Starting a timer that was started and then cancelled: it was started
  * before (WEFT_ESTATE) and it was cancelled (WEFT_ECANCELED); the spec
  * allows either reading, but never WEFT_OK. */
@@ -335,7 +325,7 @@ void test_timer_unref_pending(void) {
   weft_timer_unref(t);
   CHECK_STATUS(weft_timer_start(t), WEFT_OK);
   weft_timer_unref(t);
-  wait_count(&p.calls, 1);
+  test_await_count(&p.calls, 1);
   weft_sleep(0.05);
   CHECK_EQ(atomic_load(&p.calls), 1);
 }
@@ -349,7 +339,7 @@ static double run_periodic(probe *p, double interval, int n) {
   CHECK_STATUS(weft_timer_set_periodic(t, true), WEFT_OK);
   double t0 = weft_monotonic();
   CHECK_STATUS(weft_timer_start(t), WEFT_OK);
-  wait_count(&p->calls, n);
+  test_await_count(&p->calls, n);
   CHECK_STATUS(weft_timer_cancel(t), WEFT_OK); /* periodic: later calls stopped */
   int at_cancel = atomic_load(&p->calls);
   CHECK_STATUS(weft_timer_cancel(t), WEFT_ESTATE);
@@ -450,7 +440,7 @@ void test_timer_periodic_cancel(void) {
   weft_timer *t = timer_new_checked(0.2, count_cb, &n);
   CHECK_STATUS(weft_timer_set_periodic(t, true), WEFT_OK);
   CHECK_STATUS(weft_timer_start(t), WEFT_OK);
-  wait_count(&n, 1);
+  test_await_count(&n, 1);
   CHECK_STATUS(weft_timer_join(t, 0.05), WEFT_TIMEOUT); /* still going */
   CHECK_STATUS(weft_timer_cancel(t), WEFT_OK);
   CHECK_STATUS(weft_timer_join(t, 30.0), WEFT_OK);
@@ -764,7 +754,7 @@ void test_timer_shutdown_waits(void) {
   weft_timer *per = timer_new_checked(0.01, count_cb, &n);
   CHECK_STATUS(weft_timer_set_periodic(per, true), WEFT_OK);
   CHECK_STATUS(weft_timer_start(per), WEFT_OK);
-  wait_count(&n, 1);
+  test_await_count(&n, 1);
   CHECK_STATUS(weft_shutdown(5.0), WEFT_OK);
   CHECK_STATUS(weft_timer_cancel(per), WEFT_OK);
   CHECK_STATUS(weft_timer_join(per, 30.0), WEFT_OK);

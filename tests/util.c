@@ -48,6 +48,16 @@ void test_flag_wait(test_flag *f) {
   }
 }
 
+void test_await_count(atomic_int *v, int want) {
+  double t0 = weft_monotonic();
+  while (atomic_load(v) < want) {
+    if (weft_monotonic() - t0 > 30.0)
+      test_fail_(__FILE__, __LINE__, "count %d, still short of %d after 30 s", atomic_load(v),
+                 want);
+    weft_sleep(0.001);
+  }
+}
+
 weft_thread *test_spawn(weft_fn fn, void *arg) {
   weft_thread *t = weft_thread_new(fn, arg);
   CHECK(t != NULL);
