@@ -245,13 +245,16 @@ static void thread_entry(void *arg) {
   tls_ident = t->ident;
   t->native_id = weft__port_native_id();
   if (port_ready) weft__port_exit_hook_arm(t); /* pthread_exit() and the like finish too */
+  /* Named and made alive under the registry lock: a rename from another
+   * thread then either comes first (and is the name read here) or sees the
+   * thread running and renames it in the OS itself. */
   weft_lock_acquire(&registry_lock, WEFT_FOREVER);
   cut_name(t->name, os_name, sizeof os_name);
+  weft__port_set_name_self(os_name);
   registry_add_locked(t);
-  weft_lock_release(&registry_lock);
   weft__store(&t->state, WEFT__ALIVE, memory_order_release);
+  weft_lock_release(&registry_lock);
   weft__unpark_all(&t->state);
-  weft__port_set_name_self(os_name); /* before the target runs, after start returns */
   t->target(t->arg);
   thread_finish(t);
 }
@@ -372,16 +375,18 @@ int weft_thread_set_name(weft_thread *t, const char *name) {
   if (!copy) return WEFT_ENOMEM;
   char os_name[256];
   cut_name(copy, os_name, sizeof os_name);
+  /* Under the registry lock, like the name a new thread gives itself, so
+   * the OS ends with the last name set. */
   weft_lock_acquire(&registry_lock, WEFT_FOREVER);
   char *old = t->name;
   t->name = copy;
-  bool running = weft__load(&t->state, memory_order_acquire) == WEFT__ALIVE;
-  weft_lock_release(&registry_lock);
-  name_free(old);
   if (t == tls_self)
     weft__port_set_name_self(os_name);
-  else if (running && weft__load(&t->has_os, memory_order_acquire))
+  else if (weft__load(&t->state, memory_order_acquire) == WEFT__ALIVE &&
+           weft__load(&t->has_os, memory_order_acquire))
     weft__port_set_name_other(&t->os, os_name); /* where the OS can */
+  weft_lock_release(&registry_lock);
+  name_free(old);
   return WEFT_OK;
 }
 
