@@ -46,6 +46,7 @@ ALL_ROWS=(
   macos-x86_64
   install-shared
   install-static
+  backend-select
 )
 
 # Per-row results, filled in by run_row.
@@ -77,6 +78,7 @@ row_description() {
     macos-x86_64) echo "posix on macOS x86_64, zig cc, build only" ;;
     install-shared) echo "shared build: tests, install, consumer (find_package, pkg-config)" ;;
     install-static) echo "static build: install, consumer (find_package, pkg-config)" ;;
+    backend-select) echo "configure refuses unknown and impossible backends, clearly" ;;
     *) return 1 ;;
   esac
 }
@@ -91,6 +93,7 @@ row_packages() {
     posix-aarch64) echo "make cmake gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user" ;;
     macos-*) echo "make cmake" ;;
     install-*) echo "build-essential cmake pkg-config" ;;
+    backend-select) echo "build-essential cmake gcc-mingw-w64-x86-64" ;;
   esac
 }
 
@@ -315,8 +318,39 @@ row_install() {
   return "$failed"
 }
 
+# configure_refused <message regex> <cmake args...>: configuring must fail,
+# saying what is wrong.
+configure_refused() {
+  local want="$1" dir output
+  shift
+  dir="$(mktemp -d)"
+  if output="$(cmake -S "$ROOT" -B "$dir" "$@" 2>&1)"; then
+    echo "configure succeeded; it should have refused"
+    rm -rf "$dir"
+    return 1
+  fi
+  rm -rf "$dir"
+  if ! grep -Eq "$want" <<<"$output"; then
+    printf 'configure failed without saying "%s":\n%s\n' "$want" "$output"
+    return 1
+  fi
+}
+
+row_backend_select() {
+  local failed=0
+  CURRENT_STEP="configure checks"
+  check "unknown backend" configure_refused "is not a weft backend" -DWEFT_BACKEND=fibers ||
+    failed=1
+  check "win32 off Windows" configure_refused "needs a Windows target" -DWEFT_BACKEND=win32 ||
+    failed=1
+  check "c11 without <threads.h>" configure_refused "needs <threads.h>" -DWEFT_BACKEND=c11 \
+    -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/mingw-w64.cmake" || failed=1
+  return "$failed"
+}
+
 row_steps() {
   case "$1" in
+    backend-select) row_backend_select ;;
     posix-clang-tsan) row_tsan "$1" ;;
     win32-*) row_wine "$1" ;;
     macos-*) row_build_only "$1" ;;
