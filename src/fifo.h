@@ -7,24 +7,29 @@
 
 #include "internal.h"
 
-/* Producers and consumers each have their own lock and cache line; they
+/* Producers and consumers each have their own lock and cache lines; they
  * meet only in the ring and in each other's index. head and tail count the
- * items ever got and put (they never wrap in practice: 2^64). */
+ * items ever got and put (they never wrap in practice: 2^64). The queue is
+ * on the heap, whose blocks are not cache-line aligned: padding, not
+ * _Alignas, keeps the groups apart. */
+#define WEFT__LINE 64
 typedef struct weft__fifo {
   /* the producers' side */
-  _Alignas(64) weft_lock put_lock;
+  weft_lock put_lock;
   uintptr_t tail;         /* atomic: items put; written under put_lock */
   uintptr_t seen_head;    /* put_lock: a lower bound of head, read lazily */
   uintptr_t put_seq;      /* a blocked putter parks on it; gets bump it */
   uintptr_t putter_waits; /* atomic: a putter is (about to be) parked */
+  char pad1[WEFT__LINE];
   /* the consumers' side */
-  _Alignas(64) weft_lock get_lock;
+  weft_lock get_lock;
   uintptr_t head;      /* atomic: items got; written under get_lock */
   uintptr_t seen_tail; /* get_lock: a lower bound of tail, read lazily */
   uintptr_t get_seq;   /* a blocked getter parks on it; puts bump it */
   uintptr_t getter_waits;
+  char pad2[WEFT__LINE];
   /* task accounting: unfinished tasks = tail - done */
-  _Alignas(64) uintptr_t done; /* atomic */
+  uintptr_t done; /* atomic */
   uintptr_t join_seq;
   uintptr_t joiner_waits;
   uintptr_t shut; /* atomic */
