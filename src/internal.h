@@ -68,6 +68,12 @@ enum { WEFT__PARK_OK = 0, WEFT__PARK_TIMEOUT = WEFT_TIMEOUT, WEFT__PARK_AGAIN = 
  * unparked, WEFT__PARK_TIMEOUT at the deadline, WEFT__PARK_AGAIN when the
  * value differed (or no parker could be had: then after a short sleep). */
 int weft__park(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg);
+/* weft__park, watching for the wake-up `spins` times (yielding) before
+ * the OS sleep; weft__park watches a few dozen times. 0 for waiters whose
+ * wakers should not pay for a wake-up that comes too soon (a queue's
+ * getters, which rather let items pile up). */
+int weft__park_spinning(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg,
+                        int spins);
 /* Like weft__park without the value check: enqueue, then call
  * before_sleep(arg) outside the lot's lock, then wait. For conditions. */
 int weft__park_then(const void *addr, void (*before_sleep)(void *), void *arg, int64_t deadline,

@@ -21,8 +21,8 @@ typedef struct waiter {
   uintptr_t addr; /* atomic: changed only under its old and new buckets' locks */
   weft__parker *parker;
   void *park_arg;
-  bool woken;    /* guarded by the bucket lock */
-  bool requeued; /* likewise: moved by weft__requeue */
+  uintptr_t woken; /* atomic; changed under the bucket lock */
+  bool requeued;   /* likewise: moved by weft__requeue */
 } waiter;
 
 typedef struct bucket {
@@ -31,6 +31,7 @@ typedef struct bucket {
 } bucket;
 
 #define NBUCKETS 256
+#define PARK_SPINS 50
 static bucket table[NBUCKETS];
 
 static bucket *bucket_of(const void *addr) {
@@ -97,7 +98,8 @@ static bucket *lock_current(waiter *w) {
 
 /* Enqueue if *check == expected (check NULL: always), then sleep. */
 static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
-                void (*before_sleep)(void *), void *arg, int64_t deadline, void *park_arg) {
+                void (*before_sleep)(void *), void *arg, int64_t deadline, void *park_arg,
+                int spins) {
   struct weft_thread *self = weft__self();
   if (!self) return WEFT_ENOMEM;
   waiter w = {.addr = (uintptr_t)addr, .parker = &self->parker, .park_arg = park_arg};
@@ -111,11 +113,16 @@ static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
   bucket_unlock(b);
   if (before_sleep) before_sleep(arg);
 
+  /* Hand-offs often come within microseconds: watching for one a little
+   * (yielding, so as not to hold a CPU someone may need) spares both sides
+   * the OS's sleep and wake-up. */
+  for (int i = 0; i < spins && !weft__load(&w.woken, memory_order_relaxed); i++)
+    weft__port_yield();
   /* Only a waker gives this parker a permit, so a consumed permit means
    * this wait was woken. */
   if (weft__parker_park(w.parker, deadline) == WEFT_OK) return WEFT__PARK_OK;
   b = lock_current(&w);
-  bool woken = w.woken;
+  bool woken = w.woken != 0;
   if (!woken) dequeue(b, &w);
   bucket_unlock(b);
   /* A moved waiter was notified: the move spent a notify on it. */
@@ -126,8 +133,9 @@ static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
   return WEFT__PARK_OK;
 }
 
-int weft__park(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg) {
-  int r = park(addr, addr, expected, NULL, NULL, deadline, park_arg);
+int weft__park_spinning(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg,
+                        int spins) {
+  int r = park(addr, addr, expected, NULL, NULL, deadline, park_arg, spins);
   if (r == WEFT_ENOMEM) {
     /* No record for this foreign thread: fall back to polling. */
     weft__port_sleep(50000);
@@ -136,9 +144,13 @@ int weft__park(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void
   return r;
 }
 
+int weft__park(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg) {
+  return weft__park_spinning(addr, expected, deadline, park_arg, PARK_SPINS);
+}
+
 int weft__park_then(const void *addr, void (*before_sleep)(void *), void *arg, int64_t deadline,
                     void *park_arg) {
-  return park(addr, NULL, 0, before_sleep, arg, deadline, park_arg);
+  return park(addr, NULL, 0, before_sleep, arg, deadline, park_arg, PARK_SPINS);
 }
 
 static void release_lock(void *l) {
@@ -146,7 +158,7 @@ static void release_lock(void *l) {
 }
 
 int weft__park_unlocking(const void *addr, weft_lock *l, int64_t deadline) {
-  int r = park(addr, NULL, 0, release_lock, l, deadline, NULL);
+  int r = park(addr, NULL, 0, release_lock, l, deadline, NULL, PARK_SPINS);
   if (r == WEFT_ENOMEM) { /* no parker for this foreign thread: poll */
     weft_lock_release(l);
     weft__port_sleep(50000);
@@ -164,7 +176,7 @@ bool weft__unpark_one(const void *addr, void (*fn)(void *arg, void *park_arg, bo
   weft__parker *p = NULL;
   if (w) {
     dequeue(b, w);
-    w->woken = true;
+    weft__store(&w->woken, 1, memory_order_relaxed);
     p = w->parker;
   }
   if (fn) fn(arg, w ? w->park_arg : NULL, w && find(w->next, addr));
@@ -180,7 +192,7 @@ size_t weft__unpark_all(const void *addr) {
   for (waiter *w = find(b->head, addr), *next; w; w = find(next, addr)) {
     next = w->next;
     dequeue(b, w);
-    w->woken = true;
+    weft__store(&w->woken, 1, memory_order_relaxed);
     w->next = NULL;
     *tail = w;
     tail = &w->next;

@@ -273,17 +273,6 @@ void weft__ensure_exit_wait(void) {
   weft_call_once(&exit_once, register_exit_wait, NULL);
 }
 
-/* Wait while t->state == s, until the deadline. Thread start and exit take
- * microseconds: yielding a while first usually spares the caller a sleep
- * and a wake-up (spinning would take the CPU the other thread needs). */
-static int wait_state_change(struct weft_thread *t, uintptr_t s, int64_t deadline) {
-  for (int i = 0; i < 50; i++) {
-    if (weft__load(&t->state, memory_order_acquire) != s) return WEFT__PARK_OK;
-    weft__port_yield();
-  }
-  return weft__park(&t->state, s, deadline, NULL);
-}
-
 int weft_thread_start(weft_thread *t) {
   if (!t) return WEFT_EINVAL;
   uintptr_t expected = WEFT__NEW;
@@ -303,7 +292,7 @@ int weft_thread_start(weft_thread *t) {
   weft__store(&t->has_os, 1, memory_order_release); /* t->os is written now */
   uintptr_t s;
   while ((s = weft__load(&t->state, memory_order_acquire)) == WEFT__STARTING)
-    wait_state_change(t, s, WEFT__FOREVER);
+    weft__park(&t->state, s, WEFT__FOREVER, NULL);
   return WEFT_OK;
 }
 
@@ -311,7 +300,7 @@ static int join_until(struct weft_thread *t, int64_t deadline, bool try_only) {
   uintptr_t s;
   while ((s = weft__load(&t->state, memory_order_acquire)) != WEFT__DONE) {
     if (try_only) return WEFT_TIMEOUT;
-    if (wait_state_change(t, s, deadline) == WEFT__PARK_TIMEOUT)
+    if (weft__park(&t->state, s, deadline, NULL) == WEFT__PARK_TIMEOUT)
       return weft__load(&t->state, memory_order_acquire) == WEFT__DONE ? WEFT_OK : WEFT_TIMEOUT;
   }
   return WEFT_OK;
