@@ -23,12 +23,15 @@ start_server() {
   mkdir -p "$WINEPREFIX"  # wineserver refuses to start without it
   # The server and everything wineboot starts must not hold ctest's output
   # pipe, or ctest waits for them until the test's timeout.
-  wineserver -p </dev/null >/dev/null 2>&1
+  # A server still running for this prefix (a repeated run) refuses -p:
+  # that is fine, the boot below is what must work.
+  wineserver -p </dev/null >/dev/null 2>&1 || true
   wine cmd /c exit 0 </dev/null >/dev/null 2>&1
 }
 
 stop_server() {
   wineserver -k </dev/null >/dev/null 2>&1 || true
+  wineserver -w </dev/null >/dev/null 2>&1 || true # until it is gone
 }
 
 case "${1:-}" in
