@@ -1,17 +1,18 @@
 /* weft_timer: threading.Timer without a thread per timer.
  *
  * Pending timers sit in one binary heap ordered by (due, arrival), under one
- * lock. A scheduler thread ("weft-sched") sleeps until the earliest due
- * time, moves due timers to a ready list and hands them to callback workers
- * ("weft-timer"), starting another worker whenever every worker is busy, so
- * a slow callback never delays the others. Idle workers beyond the first
- * leave after a while.
+ * lock, served by a few helper threads ("weft-timer") in a leader/follower
+ * scheme. The leader sleeps until the earliest due time; when timers fall
+ * due it takes one to run itself (so the call follows the OS wake-up at
+ * once) and hands the lead, and any other due timers, to idle helpers or
+ * new ones. A slow callback therefore never delays the others. Idle helpers
+ * beyond the leader leave after a while.
  *
  * A timer's life: NEW -> PENDING -> RUNNING -> FINISHED, or CANCELLED from
  * NEW or PENDING (and, for a periodic timer, after its current call).
- * Every change happens under the scheduler lock, so a cancel and a firing
- * cannot both win. While pending or running, the scheduler holds a
- * reference; joiners park on `state`. */
+ * Every change happens under the one lock, so a cancel and a firing cannot
+ * both win. While pending or running, the helpers hold a reference;
+ * joiners park on `state`. */
 #include "internal.h"
 
 #include <string.h>
@@ -40,13 +41,13 @@ static struct weft_timer **heap;
 static size_t heap_len, heap_cap;
 static uint64_t next_seq;
 static struct weft_timer *ready_head, *ready_tail;
-static uintptr_t sched_word, worker_word, quiet_word; /* parking addresses */
-static bool sched_started;
-static int64_t sched_until = WEFT__FOREVER; /* what the scheduler sleeps towards */
+static uintptr_t lead_word, idle_word, quiet_word; /* parking addresses */
+static bool has_leader;
+static int64_t lead_until = WEFT__FOREVER; /* what the leader sleeps towards */
 static size_t ready_len;
-static size_t n_workers;    /* callback workers alive */
-static size_t n_idle;       /* parked and not yet called on */
-static size_t n_coming;     /* called on (woken or just started), not yet at the ready list */
+static size_t n_helpers;    /* helper threads alive */
+static size_t n_idle;       /* parked idle and not yet called on */
+static size_t n_coming;     /* called on (woken or just started), not yet back at the lock */
 static size_t n_non_daemon; /* non-daemon one-shot timers pending or running */
 static bool exiting;        /* the process is ending: periodic timers stop */
 
@@ -109,9 +110,9 @@ static void heap_insert(struct weft_timer *t) {
   t->seq = next_seq++;
   heap[heap_len++] = t;
   sift_up(heap_len - 1);
-  if (heap[0] == t && t->due < sched_until) {
-    sched_until = t->due;
-    weft__unpark_one(&sched_word, NULL, NULL);
+  if (heap[0] == t && t->due < lead_until) {
+    lead_until = t->due;
+    weft__unpark_one(&lead_word, NULL, NULL);
   }
 }
 
@@ -144,11 +145,27 @@ static void settle(struct weft_timer *t, uintptr_t state) {
   weft__unpark_all(&t->state);
 }
 
-static void worker_main(void *unused);
+static void helper_main(void *unused);
 
-/* Under the lock: move due timers to the ready list and make sure each has
- * a worker on its way: an idle one woken, or a new one started. */
-static void dispatch(int64_t now) {
+/* Under the lock: make sure a thread is on its way for each ready timer and
+ * for the lead if nobody has it: idle helpers first, then new ones. False if
+ * none could be had for the lead. */
+static bool call_helpers(void) {
+  size_t want = ready_len + !has_leader;
+  size_t need = want > n_coming ? want - n_coming : 0;
+  for (; need > 0 && n_idle > 0 && weft__unpark_one(&idle_word, NULL, NULL); need--) {
+    n_idle--;
+    n_coming++;
+  }
+  for (; need > 0 && spawn(helper_main) == WEFT_OK; need--) {
+    n_helpers++;
+    n_coming++;
+  }
+  return has_leader || n_coming > 0;
+}
+
+/* Under the lock: move the due timers to the ready list. */
+static void collect_due(int64_t now) {
   while (heap_len && heap[0]->due <= now) {
     struct weft_timer *t = heap[0];
     heap_remove(t);
@@ -161,26 +178,14 @@ static void dispatch(int64_t now) {
     ready_tail = t;
     ready_len++;
   }
-  size_t need = ready_len > n_coming ? ready_len - n_coming : 0;
-  for (; need > 0 && n_idle > 0 && weft__unpark_one(&worker_word, NULL, NULL); need--) {
-    n_idle--;
-    n_coming++;
-  }
-  for (; need > 0 && spawn(worker_main) == WEFT_OK; need--) {
-    n_workers++;
-    n_coming++;
-  }
 }
 
-static void scheduler_main(void *unused) {
-  (void)unused;
-  weft__become_helper("weft-sched");
-  weft_lock_acquire(&lock, WEFT_FOREVER);
-  for (;;) {
-    dispatch(weft__port_now());
-    sched_until = heap_len ? heap[0]->due : WEFT__FOREVER;
-    weft__park_unlocking(&sched_word, &lock, sched_until);
-  }
+static struct weft_timer *take_ready(void) {
+  struct weft_timer *t = ready_head;
+  ready_head = t->next_ready;
+  if (!ready_head) ready_tail = NULL;
+  ready_len--;
+  return t;
 }
 
 /* Under the lock, after a call: the next tick of a periodic timer (fixed
@@ -198,41 +203,63 @@ static struct weft_timer *after_call(struct weft_timer *t) {
   return t; /* the scheduler's reference is to be dropped */
 }
 
-static void worker_main(void *unused) {
+/* Run a ready timer's call (the lock is dropped meanwhile). Timers and
+ * threads made by the callback inherit the timer's daemon flag, as they
+ * would from Python's Timer thread. */
+static void run(struct weft_thread *self, struct weft_timer *t) {
+  weft_lock_release(&lock);
+  if (self) self->daemon = t->daemon;
+  t->fn(t->arg);
+  weft_lock_acquire(&lock, WEFT_FOREVER);
+  struct weft_timer *done = after_call(t);
+  if (done) {
+    weft_lock_release(&lock);
+    weft_timer_unref(done);
+    weft_lock_acquire(&lock, WEFT_FOREVER);
+  }
+}
+
+/* Hold the lead until timers fall due; then run one, handing the lead on. */
+static void lead(struct weft_thread *self) {
+  has_leader = true;
+  for (;;) {
+    collect_due(weft__port_now());
+    if (ready_head) {
+      struct weft_timer *t = take_ready();
+      has_leader = false;
+      lead_until = WEFT__FOREVER;
+      call_helpers();
+      run(self, t);
+      return;
+    }
+    lead_until = heap_len ? heap[0]->due : WEFT__FOREVER;
+    weft__park_unlocking(&lead_word, &lock, lead_until);
+  }
+}
+
+static void helper_main(void *unused) {
   (void)unused;
   struct weft_thread *self = weft__become_helper("weft-timer");
   weft_lock_acquire(&lock, WEFT_FOREVER);
-  n_coming--; /* dispatch counted this worker in when it started it */
+  n_coming--; /* call_helpers counted this thread in when it started it */
   for (;;) {
-    while (!ready_head) {
+    if (!has_leader) {
+      lead(self);
+    } else if (ready_head) {
+      run(self, take_ready());
+    } else {
       n_idle++;
-      int r = weft__park_unlocking(&worker_word, &lock, weft__port_now() + IDLE_NS);
+      int r = weft__park_unlocking(&idle_word, &lock, weft__port_now() + IDLE_NS);
       if (r == WEFT__PARK_OK) {
-        n_coming--; /* dispatch took it off n_idle */
+        n_coming--; /* call_helpers took it off n_idle */
         continue;
       }
       n_idle--;
-      if (r == WEFT__PARK_TIMEOUT && !ready_head && n_workers > 1) {
-        n_workers--;
+      if (r == WEFT__PARK_TIMEOUT && has_leader && !ready_head && n_helpers > 1) {
+        n_helpers--;
         weft_lock_release(&lock);
         return;
       }
-    }
-    struct weft_timer *t = ready_head;
-    ready_head = t->next_ready;
-    if (!ready_head) ready_tail = NULL;
-    ready_len--;
-    weft_lock_release(&lock);
-    /* Timers and threads made by the callback inherit the timer's flag, as
-     * they would from Python's Timer thread. */
-    if (self) self->daemon = t->daemon;
-    t->fn(t->arg);
-    weft_lock_acquire(&lock, WEFT_FOREVER);
-    struct weft_timer *done = after_call(t);
-    if (done) {
-      weft_lock_release(&lock);
-      weft_timer_unref(done);
-      weft_lock_acquire(&lock, WEFT_FOREVER);
     }
   }
 }
@@ -285,8 +312,8 @@ int weft_timer_start(weft_timer *t) {
     status = t->state == CANCELLED ? WEFT_ECANCELED : WEFT_ESTATE;
   else if (!heap_reserve())
     status = WEFT_ENOMEM;
-  else if (!sched_started && (status = spawn(scheduler_main)) == WEFT_OK)
-    sched_started = true;
+  else if (!call_helpers()) /* the first timer starts the first helper */
+    status = WEFT_EAGAIN;
   if (status == WEFT_OK) {
     weft_timer_ref(t); /* the scheduler's */
     t->start = weft__port_now();
@@ -375,8 +402,8 @@ int weft__timers_wait(int64_t deadline, bool try_only, bool at_exit, bool *waite
 }
 
 void weft__timers_after_fork(void) {
-  /* The scheduler and the workers are gone: every timer ends here as
-   * cancelled, and a new scheduler starts on demand. */
+  /* The helpers are gone: every timer ends here as cancelled, and a new
+   * helper starts on demand. */
   weft__store(&lock.v_, 0, memory_order_relaxed);
   for (size_t i = 0; i < heap_len; i++)
     set_state(heap[i], CANCELLED);
@@ -384,7 +411,7 @@ void weft__timers_after_fork(void) {
     set_state(t, CANCELLED);
   heap_len = ready_len = 0;
   ready_head = ready_tail = NULL;
-  sched_started = false;
-  sched_until = WEFT__FOREVER;
-  n_workers = n_idle = n_coming = n_non_daemon = 0;
+  has_leader = false;
+  lead_until = WEFT__FOREVER;
+  n_helpers = n_idle = n_coming = n_non_daemon = 0;
 }
