@@ -11,22 +11,12 @@
  *   shutdown      weft_shutdown(0.1) with a thread running times out; a
  *                 longer one succeeds (judged by the exit status).
  * Lines are written unbuffered so that their order is the order of events. */
+#include "child.h"
 #include "weft.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void say(const char *s) {
-  printf("%s\n", s);
-  fflush(stdout);
-}
-
-static void fail(const char *s) {
-  printf("FAIL: %s\n", s);
-  fflush(stdout);
-  _Exit(1);
-}
 
 static void worker(void *arg) {
   weft_sleep(*(double *)arg);

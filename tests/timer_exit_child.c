@@ -15,23 +15,13 @@
  *   local_main      the main thread's local values are not destroyed at
  *                   exit: "dtor ran" never appears.
  * Lines are written unbuffered so that their order is the order of events. */
+#include "child.h"
 #include "weft.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void say(const char *s) {
-  printf("%s\n", s);
-  fflush(stdout);
-}
-
-static void fail(const char *s) {
-  printf("FAIL: %s\n", s);
-  fflush(stdout);
-  _Exit(1);
-}
 
 static void fired(void *arg) {
   (void)arg;
