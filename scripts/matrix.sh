@@ -182,10 +182,18 @@ configure_and_build() {
 }
 
 run_ctest() {
-  local row="$1"
+  local row="$1" extra=()
   shift
+  # Under wine, a weft DLL build very rarely sees a test process die at
+  # start with no output (2 in about 1,500 runs here, never in the static
+  # build or when run outside ctest): such a test gets one more try there,
+  # and a test that fails twice still fails the row.
+  if [[ "$row" == win32-mingw-dll ]]; then
+    extra=(--repeat until-pass:2)
+  fi
   # "$@" is an optional launcher for ctest itself (setarch).
-  step test "$@" ctest --preset "$row" --output-on-failure -j "$JOBS" --no-tests=error
+  step test "$@" ctest --preset "$row" --output-on-failure -j "$JOBS" --no-tests=error \
+    "${extra[@]}"
 }
 
 # clang 14's TSan cannot map its shadow memory when the kernel randomises
