@@ -1,16 +1,33 @@
 /* weft_event: one word.
  *   bit 0  SET      the flag
  *   bit 1  WAITERS  someone may be parked: set must wake them
- * set() wakes every parked waiter, and a woken waiter returns WEFT_OK even
- * if clear() ran in between: the wake-up itself is the answer. */
+ * set() wakes every thread parked at that moment, and a woken waiter returns
+ * WEFT_OK even if clear() ran in between: the flag was set during its wait.
+ * With waiters, set() changes the word and takes the waiters in one step
+ * under the parking lot's lock, so its wake-up can never reach a wait that
+ * began after the flag was cleared again (that wait parks after the step and
+ * is not among those woken). */
 #include "internal.h"
 
 #define SET ((uintptr_t)1)
 #define WAITERS ((uintptr_t)2)
 
+static void publish_set(void *word) {
+  weft__exchange(word, SET, memory_order_acq_rel);
+}
+
 void weft_event_set(weft_event *e) {
   if (!e) return;
-  if (weft__exchange(&e->state_, SET, memory_order_acq_rel) & WAITERS) weft__unpark_all(&e->state_);
+  uintptr_t v = weft__load(&e->state_, memory_order_relaxed);
+  for (;;) {
+    if (v & WAITERS) {
+      weft__unpark_all_after(&e->state_, publish_set, &e->state_);
+      return;
+    }
+    /* Nobody parked: a plain release store (a CAS, so that a waiter that
+     * marks itself meanwhile sends us to the path above). */
+    if (weft__cas(&e->state_, &v, SET, memory_order_release)) return;
+  }
 }
 
 void weft_event_clear(weft_event *e) {

@@ -81,13 +81,18 @@ int weft__park_then(const void *addr, void (*before_sleep)(void *), void *arg, i
 /* Park on addr with *l released meanwhile (it is held on entry and again on
  * return, whatever the outcome). For objects guarded by a weft_lock. */
 int weft__park_unlocking(const void *addr, weft_lock *l, int64_t deadline);
-/* Wake the longest-parked thread on addr. If fn is set, it runs under the
- * lot's lock with that thread's park_arg (NULL if none) and whether others
- * remain parked on addr. Returns true if a thread was woken. */
-bool weft__unpark_one(const void *addr, void (*fn)(void *arg, void *park_arg, bool more),
+/* Wake the longest-parked thread on addr. If fn is set, it runs first,
+ * under the lot's lock, with that thread's park_arg (NULL if none) and
+ * whether others would remain parked on addr; if it returns false nobody is
+ * woken. Returns true if a thread was woken. */
+bool weft__unpark_one(const void *addr, bool (*fn)(void *arg, void *park_arg, bool more),
                       void *arg);
 /* Wake every thread parked on addr; returns how many. */
 size_t weft__unpark_all(const void *addr);
+/* The same, with publish(arg) run first under the lot's lock: for a waker
+ * that must change the word and wake in one step, so that a thread that
+ * parks after the change is not woken by it (it sees the change instead). */
+size_t weft__unpark_all_after(const void *addr, void (*publish)(void *arg), void *arg);
 /* Move up to n threads parked on `from`, longest-parked first, to the end
  * of `to`'s queue, without waking them; *moved says how many. may_move(arg)
  * runs under both queues' locks before the first one moves: if it returns

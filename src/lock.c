@@ -68,16 +68,30 @@ int weft__lock_acquire_until(weft_lock *l, int64_t deadline) {
 }
 
 /* Runs under the parking lot's bucket lock, so no acquirer can park or
- * leave in between: the PARKED bit is exact here. */
-static void on_unpark(void *arg, void *park_arg, bool more) {
-  weft_lock *l = arg;
+ * leave in between and the PARKED bit is exact here; a release that comes
+ * here has not claimed the lock yet, so two of them race for it here. Only
+ * the first finds it LOCKED: it releases (or hands it over) and wakes one
+ * thread; a second finds it free, wakes nobody and reports WEFT_ESTATE. */
+typedef struct release {
+  weft_lock *l;
+  int status;
+} release;
+
+static bool on_unpark(void *arg, void *park_arg, bool more) {
+  release *r = arg;
   lock_waiter *w = park_arg;
-  uintptr_t v = more ? PARKED : 0;
+  uintptr_t v = weft__load(&r->l->v_, memory_order_relaxed);
+  if (!(v & LOCKED)) {
+    r->status = WEFT_ESTATE;
+    return false;
+  }
+  v = more ? PARKED : 0;
   if (w && weft__port_now() - w->since > HANDOFF_NS) {
     w->handed_off = true;
     v |= LOCKED;
   }
-  weft__store(&l->v_, v, memory_order_release);
+  weft__store(&r->l->v_, v, memory_order_release);
+  return true;
 }
 
 int weft_lock_release(weft_lock *l) {
@@ -88,8 +102,9 @@ int weft_lock_release(weft_lock *l) {
     if (v & PARKED) break;
     if (weft__cas(&l->v_, &v, 0, memory_order_release)) return WEFT_OK;
   }
-  weft__unpark_one(&l->v_, on_unpark, l);
-  return WEFT_OK;
+  release r = {l, WEFT_OK};
+  weft__unpark_one(&l->v_, on_unpark, &r);
+  return r.status;
 }
 
 bool weft_lock_locked(const weft_lock *l) {

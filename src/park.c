@@ -168,27 +168,33 @@ int weft__park_unlocking(const void *addr, weft_lock *l, int64_t deadline) {
   return r;
 }
 
-bool weft__unpark_one(const void *addr, void (*fn)(void *arg, void *park_arg, bool more),
+bool weft__unpark_one(const void *addr, bool (*fn)(void *arg, void *park_arg, bool more),
                       void *arg) {
   bucket *b = bucket_of(addr);
   bucket_lock(b);
   waiter *w = find(b->head, addr);
+  /* The callback sees the queue as it is and may decide that nobody is
+   * woken (a lock's release that finds the lock already released). */
+  if (fn && !fn(arg, w ? w->park_arg : NULL, w && find(w->next, addr))) w = NULL;
   weft__parker *p = NULL;
   if (w) {
     dequeue(b, w);
     weft__store(&w->woken, 1, memory_order_relaxed);
     p = w->parker;
   }
-  if (fn) fn(arg, w ? w->park_arg : NULL, w && find(w->next, addr));
   bucket_unlock(b);
   if (p) weft__parker_unpark(p);
   return p != NULL;
 }
 
-size_t weft__unpark_all(const void *addr) {
+size_t weft__unpark_all_after(const void *addr, void (*publish)(void *arg), void *arg) {
   bucket *b = bucket_of(addr);
   waiter *woken = NULL, **tail = &woken;
   bucket_lock(b);
+  /* Whatever the wake-up is for becomes true under the same lock that a
+   * new waiter's check takes: a thread that parks after this finds it
+   * (or its undoing) and is not among those woken here. */
+  if (publish) publish(arg);
   for (waiter *w = find(b->head, addr), *next; w; w = find(next, addr)) {
     next = w->next;
     dequeue(b, w);
@@ -205,6 +211,10 @@ size_t weft__unpark_all(const void *addr) {
     weft__parker_unpark(w->parker);
   }
   return n;
+}
+
+size_t weft__unpark_all(const void *addr) {
+  return weft__unpark_all_after(addr, NULL, NULL);
 }
 
 int weft__requeue(const void *from, const void *to, size_t n, bool (*may_move)(void *arg),

@@ -233,3 +233,76 @@ void test_lock_contended(void) {
   CHECK_EQ(atomic_load(&c.done), CONTENDERS);
   CHECK(!weft_lock_locked(&c.lock));
 }
+
+/* Two threads release one held lock at the same moment while a third is
+ * parked on it. Any thread may release a weft_lock, so the second release
+ * succeeds only if the lock was acquired again in between; every status is
+ * counted, and once the round settles the books must match the lock:
+ * acquisitions - releases == (locked ? 1 : 0). Two successes for one hold
+ * leave the parked thread owning a lock that reads as free. */
+typedef struct release_race {
+  weft_lock l;
+  atomic_int round, go, ready, done; /* ready/done: arrivals in this round */
+  atomic_long acquired, released, refused;
+  long rounds;
+} release_race;
+
+static void race_release(void *arg) {
+  release_race *r = arg;
+  for (int round = 1; round <= r->rounds; round++) {
+    while (atomic_load(&r->go) < round)
+      weft_yield();
+    atomic_fetch_add(&r->ready, 1);
+    while (atomic_load(&r->ready) < 2) {
+    }
+    int status = weft_lock_release(&r->l);
+    CHECK(status == WEFT_OK || status == WEFT_ESTATE);
+    atomic_fetch_add(status == WEFT_OK ? &r->released : &r->refused, 1);
+    atomic_fetch_add(&r->done, 1);
+  }
+}
+
+static void race_acquire(void *arg) {
+  release_race *r = arg;
+  for (int round = 1; round <= r->rounds; round++) {
+    while (atomic_load(&r->round) < round)
+      weft_yield();
+    CHECK_STATUS(weft_lock_acquire(&r->l, 10.0), WEFT_OK);
+    atomic_fetch_add(&r->acquired, 1);
+    atomic_fetch_add(&r->done, 1);
+  }
+}
+
+void test_lock_release_race(void) {
+  static release_race r;
+  r.rounds = test_scaled(2000);
+  weft_thread *t[3] = {test_spawn(race_release, &r), test_spawn(race_release, &r),
+                       test_spawn(race_acquire, &r)};
+  for (int round = 1; round <= r.rounds; round++) {
+    CHECK_STATUS(weft_lock_acquire(&r.l, 0), WEFT_OK);
+    atomic_fetch_add(&r.acquired, 1);
+    atomic_store(&r.ready, 0);
+    atomic_store(&r.done, 0);
+    atomic_store(&r.round, round); /* the acquirer blocks on the lock */
+    weft_sleep(0.0005);             /* and parks, after its yields */
+    atomic_store(&r.go, round);     /* then the two releases race */
+    test_await_count(&r.done, 3);
+    long held = atomic_load(&r.acquired) - atomic_load(&r.released);
+    if (held != (weft_lock_locked(&r.l) ? 1 : 0))
+      test_fail_(__FILE__, __LINE__, "round %d: %ld acquired, %ld released, lock %s", round,
+                 atomic_load(&r.acquired), atomic_load(&r.released),
+                 weft_lock_locked(&r.l) ? "held" : "free");
+    if (held == 1) {
+      CHECK_STATUS(weft_lock_release(&r.l), WEFT_OK);
+      atomic_fetch_add(&r.released, 1);
+    }
+    CHECK(!weft_lock_locked(&r.l));
+  }
+  for (int i = 0; i < 3; i++)
+    test_join(t[i]);
+  /* Each round: 2 acquisitions and 2 releases in all (the racing pair's
+   * and this thread's), and every racing release was counted. */
+  CHECK_EQ(atomic_load(&r.acquired), 2 * r.rounds);
+  CHECK_EQ(atomic_load(&r.released), 2 * r.rounds);
+  CHECK(atomic_load(&r.refused) <= r.rounds);
+}
