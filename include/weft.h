@@ -85,7 +85,8 @@ typedef struct weft_once {
 #define WEFT_ONCE_INIT                                                                             \
   { 0 }
 /* Run fn(arg) exactly once for `o`; callers that arrive while it runs wait
- * until it has returned. WEFT_EINVAL for NULL o or fn. */
+ * until it has returned. WEFT_EINVAL for NULL o or fn; WEFT_EDEADLK when
+ * fn itself calls it again on the same `o` (nothing is run). */
 WEFT_API int weft_call_once(weft_once *o, void (*fn)(void *), void *arg);
 
 /* ---- Threads (threading.Thread) --------------------------------------- */

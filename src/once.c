@@ -1,26 +1,39 @@
-/* weft_call_once: a word that goes 0 -> RUNNING -> DONE; threads that find
- * it RUNNING set WAITING and park until the runner is done. */
+/* weft_call_once: one word.
+ *   0                    fn has not run
+ *   DONE                 fn has returned
+ *   RUNNING | WAITING?   fn is running, in the thread whose ident fills the
+ *     | ident << 3       bits above (a re-entrant call finds itself there)
+ * Threads that find it running set WAITING and park until the runner is
+ * done. On a 32-bit word the ident is cut to 29 bits: a false EDEADLK would
+ * need two threads whose idents agree there, one inside fn. */
 #include "internal.h"
 
 #define RUNNING ((uintptr_t)1)
 #define WAITING ((uintptr_t)2)
 #define DONE ((uintptr_t)4)
+#define OWNER_SHIFT 3
+
+static uintptr_t owner_bits(void) {
+  return (uintptr_t)(weft_get_ident() << OWNER_SHIFT);
+}
 
 int weft_call_once(weft_once *o, void (*fn)(void *), void *arg) {
   if (!o || !fn) return WEFT_EINVAL;
   uintptr_t v = weft__load(&o->state_, memory_order_acquire);
   if (v == DONE) return WEFT_OK;
+  uintptr_t me = owner_bits();
   for (;;) {
     if (v == DONE) return WEFT_OK;
     if (v == 0) {
-      if (!weft__cas(&o->state_, &v, RUNNING, memory_order_acquire)) continue;
+      if (!weft__cas(&o->state_, &v, RUNNING | me, memory_order_acquire)) continue;
       fn(arg);
       if (weft__exchange(&o->state_, DONE, memory_order_acq_rel) & WAITING)
         weft__unpark_all(&o->state_);
       return WEFT_OK;
     }
+    if ((v & ~(RUNNING | WAITING)) == me) return WEFT_EDEADLK; /* called from its own fn */
     if (!(v & WAITING) && !weft__cas(&o->state_, &v, v | WAITING, memory_order_relaxed)) continue;
-    weft__park(&o->state_, RUNNING | WAITING, WEFT__FOREVER, NULL);
+    weft__park(&o->state_, v | WAITING, WEFT__FOREVER, NULL);
     v = weft__load(&o->state_, memory_order_acquire);
   }
 }

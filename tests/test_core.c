@@ -226,6 +226,38 @@ static void count_call(void *arg) {
   ++*(int *)arg;
 }
 
+static weft_once reentered_main = WEFT_ONCE_INIT, reentered_other = WEFT_ONCE_INIT;
+static weft_once *reentered;
+static int reentered_status = -1, reentered_runs;
+
+static void call_again(void *arg) {
+  (void)arg;
+  reentered_runs++;
+  /* It would wait for itself: refused, and nothing runs. */
+  reentered_status = weft_call_once(reentered, call_again, NULL);
+}
+
+static void call_reentered(void *arg) {
+  (void)arg;
+  CHECK_STATUS(weft_call_once(reentered, call_again, NULL), WEFT_OK);
+}
+
+void test_core_call_once_reentrant(void) {
+  reentered = &reentered_main;
+  CHECK_STATUS(weft_call_once(reentered, call_again, NULL), WEFT_OK);
+  CHECK_STATUS(reentered_status, WEFT_EDEADLK);
+  CHECK_EQ(reentered_runs, 1);
+  CHECK_STATUS(weft_call_once(reentered, call_again, NULL), WEFT_OK);
+  CHECK_EQ(reentered_runs, 1);
+  /* First used from another thread: the owner is that one. */
+  reentered = &reentered_other;
+  reentered_status = -1;
+  reentered_runs = 0;
+  test_join(test_spawn(call_reentered, NULL));
+  CHECK_STATUS(reentered_status, WEFT_EDEADLK);
+  CHECK_EQ(reentered_runs, 1);
+}
+
 void test_core_call_once_basic(void) {
   weft_once a, b = WEFT_ONCE_INIT;
   memset(&a, 0, sizeof a); /* all-zero storage is a ready once */
