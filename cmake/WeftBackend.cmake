@@ -112,6 +112,13 @@ weft_probe(WEFT_HAVE_SCHED_GETAFFINITY "
 #include <sched.h>
 int main(void) { cpu_set_t s; return sched_getaffinity(0, sizeof s, &s) + CPU_COUNT(&s); }")
 
+# fork hooks for the c11 backend (posix requires pthread_atfork anyway).
+if(WEFT_BACKEND STREQUAL "c11")
+  weft_probe(WEFT_HAVE_PTHREAD_ATFORK "
+#include <pthread.h>
+static void f(void) {}
+int main(void) { return pthread_atfork(f, f, f); }")
+endif()
 weft_probe(WEFT_HAVE_SYSCONF_NPROCESSORS "
 #include <unistd.h>
 int main(void) { return (int)sysconf(_SC_NPROCESSORS_ONLN); }")

@@ -67,8 +67,9 @@ WEFT_API void weft_yield(void);
 WEFT_API uint64_t weft_get_ident(void);
 /* This thread's OS identifier (Linux TID, Windows thread id); 0 if unknown. */
 WEFT_API uint64_t weft_get_native_id(void);
-/* Wait for every running non-daemon thread (except the caller), as at
- * process exit. WEFT_TIMEOUT if some are still running at the deadline. */
+/* Wait for every running non-daemon thread and pending non-daemon timer
+ * (except the caller and its own timer call), as at process exit.
+ * WEFT_TIMEOUT if some are still running at the deadline. */
 WEFT_API int weft_shutdown(double timeout);
 /* Number of online CPUs (at least 1). */
 WEFT_API unsigned weft_cpu_count(void);
@@ -114,12 +115,16 @@ WEFT_API bool weft_thread_daemon(const weft_thread *t);
  * a stack size at all (c11). */
 WEFT_API int weft_thread_set_stack_size(weft_thread *t, size_t bytes);
 /* Start the thread; returns once it runs, with ident and native_id set.
- * WEFT_ESTATE if already started, WEFT_EAGAIN if the OS refused (the thread
- * may then be started again). */
+ * WEFT_ESTATE if already started; WEFT_EAGAIN if the OS refused and
+ * WEFT_ENOMEM if memory was short (the thread may then be started again);
+ * WEFT_ESHUTDOWN once process exit has finished waiting for threads (from
+ * an exit handler that runs after weft's wait). */
 WEFT_API int weft_thread_start(weft_thread *t);
-/* Wait until the thread's target has returned. WEFT_TIMEOUT at the
- * deadline, WEFT_ESTATE before start or for the main and Dummy threads,
- * WEFT_EDEADLK for the calling thread itself. */
+/* Wait until the thread's target has returned. WEFT_EDEADLK for the
+ * calling thread itself (checked first), WEFT_TIMEOUT at the deadline,
+ * WEFT_ESTATE before start (or if its start failed meanwhile) and for Dummy
+ * threads. The main thread can be joined from other threads: it is done
+ * once main returns or exit() is called. */
 WEFT_API int weft_thread_join(weft_thread *t, double timeout);
 /* Started and not yet finished. */
 WEFT_API bool weft_thread_is_alive(const weft_thread *t);
@@ -353,14 +358,16 @@ WEFT_API int weft_timer_set_periodic(weft_timer *t, bool periodic);
  * fires before the process ends; daemon timers are dropped. */
 WEFT_API int weft_timer_set_daemon(weft_timer *t, bool daemon);
 /* Arm it. WEFT_ESTATE if started before, WEFT_ECANCELED after cancel
- * (nothing runs), WEFT_EAGAIN if the scheduler thread could not start. */
+ * (nothing runs), WEFT_ENOMEM if memory is short, WEFT_EAGAIN if the
+ * scheduler thread could not start, WEFT_ESHUTDOWN once process exit has
+ * finished waiting for threads and timers. */
 WEFT_API int weft_timer_start(weft_timer *t);
 /* WEFT_OK only if this stopped a call from happening (before start, while
  * pending, or a periodic timer's later calls); once its call ran, while it
  * runs, or a second time: WEFT_ESTATE. After WEFT_OK, fn is not called. */
 WEFT_API int weft_timer_cancel(weft_timer *t);
 /* Wait until the timer is finished: called (one-shot) or cancelled.
- * WEFT_ESTATE before start. */
+ * WEFT_ESTATE before start; WEFT_EDEADLK from the timer's own callback. */
 WEFT_API int weft_timer_join(weft_timer *t, double timeout);
 WEFT_API weft_timer *weft_timer_ref(weft_timer *t);
 WEFT_API void weft_timer_unref(weft_timer *t);

@@ -134,9 +134,12 @@ void weft__rlock_release_all(weft_rlock *r, uint32_t *depth);
 void weft__rlock_restore(weft_rlock *r, uint32_t depth);
 
 /* -- thread-local values: run the calling thread's destructors (at its
- * end), and keep only the calling thread's table after fork -- */
+ * end); around fork, hold the locals' lock, and keep only the calling
+ * thread's table in the child -- */
 void weft__locals_thread_exit(void);
-void weft__locals_after_fork(void);
+void weft__locals_before_fork(void);
+void weft__locals_after_fork_parent(void);
+void weft__locals_after_fork_child(void);
 
 /* -- threads -- */
 enum { WEFT__NEW, WEFT__STARTING, WEFT__ALIVE, WEFT__DONE };
@@ -172,9 +175,15 @@ struct weft_thread *weft__become_helper(const char *name);
 void weft__ensure_exit_wait(void);
 
 /* -- timers, for the exit wait and fork: wait until no non-daemon one-shot
- * timer is pending or running (at_exit: stop periodic timers first);
- * *waited tells whether there was any -- */
+ * timer is pending or running (at_exit: stop periodic timers first), the
+ * caller's own running call excepted; *waited tells whether there was any.
+ * close: if none is left, refuse later starts (WEFT_ESHUTDOWN) and return
+ * true. Around fork, hold the timers' lock; in the child, every timer ends
+ * but the one whose callback the forking thread is running. -- */
 int weft__timers_wait(int64_t deadline, bool try_only, bool at_exit, bool *waited);
-void weft__timers_after_fork(void);
+bool weft__timers_close(void);
+void weft__timers_before_fork(void);
+void weft__timers_after_fork_parent(void);
+void weft__timers_after_fork_child(void);
 
 #endif /* WEFT_INTERNAL_H */

@@ -209,9 +209,17 @@ void weft__locals_thread_exit(void) {
   weft__free(t);
 }
 
-void weft__locals_after_fork(void) {
+void weft__locals_before_fork(void) {
+  weft_lock_acquire(&lock, WEFT_FOREVER);
+}
+
+void weft__locals_after_fork_parent(void) {
+  weft_lock_release(&lock);
+}
+
+void weft__locals_after_fork_child(void) {
   /* Only this thread's table lives on; the others' threads are gone. */
-  weft__store(&lock.v_, 0, memory_order_relaxed);
   tables = my_table();
   if (tables) tables->prev = tables->next = NULL;
+  weft__store(&lock.v_, 0, memory_order_relaxed);
 }

@@ -4,8 +4,15 @@
  * Joiners park on `state`. References: the creator's (from _new), the
  * running thread's own (taken at start, dropped when it finishes) and any
  * from _ref/_enumerate; whoever drops the last one frees the record, so
- * exactly one party does. The registry lists alive threads (main, started
- * weft threads, Dummy threads that asked who they are) under one lock. */
+ * exactly one party does. The registry lists, under one lock, the threads
+ * that are starting or alive (main, weft threads from their start, Dummy
+ * threads that asked who they are); enumerate shows the alive ones.
+ *
+ * Process exit: main's joiners are released first; then every non-daemon
+ * thread and timer is waited for, until one pass under the registry lock
+ * finds none; that pass also closes the door, so that later starts (from
+ * exit handlers that run after weft's) fail with WEFT_ESHUTDOWN instead of
+ * running unwaited. */
 #include "internal.h"
 
 #include <stdio.h>
@@ -13,11 +20,11 @@
 
 static weft_lock registry_lock;
 static struct weft_thread *reg_head, *reg_tail;
-static size_t reg_count;
 static uintptr_t name_counter; /* Thread-N and Dummy-N share it, as in Python */
 static uintptr_t ident_counter;
 static uintptr_t init_state; /* 0, 1 running, 2 done */
 static bool port_ready;      /* the port's init worked: its exit hook exists */
+static bool exit_closed;     /* registry lock: the exit wait is over, no more starts */
 static weft_once exit_once = WEFT_ONCE_INIT;
 static struct weft_thread main_rec;
 static struct weft_thread *main_thread = &main_rec;
@@ -45,7 +52,6 @@ static void registry_add_locked(struct weft_thread *t) {
   else
     reg_head = t;
   reg_tail = t;
-  reg_count++;
   t->registered = true;
 }
 
@@ -65,7 +71,6 @@ static void registry_remove_locked(struct weft_thread *t) {
     t->next->prev = t->prev;
   else
     reg_tail = t->prev;
-  reg_count--;
   t->registered = false;
 }
 
@@ -251,7 +256,6 @@ static void thread_entry(void *arg) {
   weft_lock_acquire(&registry_lock, WEFT_FOREVER);
   cut_name(t->name, os_name, sizeof os_name);
   weft__port_set_name_self(os_name);
-  registry_add_locked(t);
   weft__store(&t->state, WEFT__ALIVE, memory_order_release);
   weft_lock_release(&registry_lock);
   weft__unpark_all(&t->state);
@@ -273,6 +277,13 @@ void weft__ensure_exit_wait(void) {
   weft_call_once(&exit_once, register_exit_wait, NULL);
 }
 
+/* Back to NEW after a start that did not happen; a join that saw it
+ * starting wakes and reports WEFT_ESTATE. */
+static void unstart(struct weft_thread *t) {
+  weft__store(&t->state, WEFT__NEW, memory_order_release);
+  weft__unpark_all(&t->state);
+}
+
 int weft_thread_start(weft_thread *t) {
   if (!t) return WEFT_EINVAL;
   uintptr_t expected = WEFT__NEW;
@@ -280,13 +291,25 @@ int weft_thread_start(weft_thread *t) {
       !weft__cas(&t->state, &expected, WEFT__STARTING, memory_order_acq_rel))
     return WEFT_ESTATE;
   weft__ensure_exit_wait();
-  t->ident = weft__fetch_add(&ident_counter, 1, memory_order_relaxed) + 1;
   weft__fetch_add(&t->refs, 1, memory_order_relaxed); /* the thread's own */
-  int status = weft__port_thread_create(&t->os, t->stack_size, thread_entry, t);
+  /* Listed from here on, under the lock where the exit wait decides that
+   * nothing is left to wait for: either it sees this thread, or this start
+   * sees that exit has closed the door. */
+  weft_lock_acquire(&registry_lock, WEFT_FOREVER);
+  int status = exit_closed ? WEFT_ESHUTDOWN : WEFT_OK;
+  if (status == WEFT_OK) registry_add_locked(t);
+  weft_lock_release(&registry_lock);
+  if (status == WEFT_OK) {
+    t->ident = weft__fetch_add(&ident_counter, 1, memory_order_relaxed) + 1;
+    status = weft__port_thread_create(&t->os, t->stack_size, thread_entry, t);
+    if (status != WEFT_OK) {
+      registry_remove(t);
+      t->ident = 0;
+    }
+  }
   if (status != WEFT_OK) {
-    t->ident = 0;
     weft__fetch_sub(&t->refs, 1, memory_order_relaxed);
-    weft__store(&t->state, WEFT__NEW, memory_order_release);
+    unstart(t);
     return status;
   }
   weft__store(&t->has_os, 1, memory_order_release); /* t->os is written now */
@@ -296,21 +319,27 @@ int weft_thread_start(weft_thread *t) {
   return WEFT_OK;
 }
 
+/* Until DONE: WEFT_OK; WEFT_ESTATE if its start failed meanwhile. */
 static int join_until(struct weft_thread *t, int64_t deadline, bool try_only) {
   uintptr_t s;
   while ((s = weft__load(&t->state, memory_order_acquire)) != WEFT__DONE) {
+    if (s == WEFT__NEW) return WEFT_ESTATE;
     if (try_only) return WEFT_TIMEOUT;
-    if (weft__park(&t->state, s, deadline, NULL) == WEFT__PARK_TIMEOUT)
-      return weft__load(&t->state, memory_order_acquire) == WEFT__DONE ? WEFT_OK : WEFT_TIMEOUT;
+    if (weft__park(&t->state, s, deadline, NULL) == WEFT__PARK_TIMEOUT) {
+      s = weft__load(&t->state, memory_order_acquire);
+      return s == WEFT__DONE ? WEFT_OK : s == WEFT__NEW ? WEFT_ESTATE : WEFT_TIMEOUT;
+    }
   }
   return WEFT_OK;
 }
 
+/* The main thread can be joined from the others, as in Python: it is done
+ * once main returns or exit() is called. */
 int weft_thread_join(weft_thread *t, double timeout) {
   if (!t || weft__bad_timeout(timeout)) return WEFT_EINVAL;
-  if (t->kind != WEFT__KIND_USER) return WEFT_ESTATE;
-  if (weft__load(&t->state, memory_order_acquire) == WEFT__NEW) return WEFT_ESTATE;
   if (t == tls_self) return WEFT_EDEADLK;
+  if (t->kind != WEFT__KIND_USER && t->kind != WEFT__KIND_MAIN) return WEFT_ESTATE;
+  if (weft__load(&t->state, memory_order_acquire) == WEFT__NEW) return WEFT_ESTATE;
   return join_until(t, weft__deadline(timeout), timeout == 0);
 }
 
@@ -400,19 +429,18 @@ size_t weft_thread_get_name(const weft_thread *t, char *buf, size_t size) {
 /* -- the registry, seen from outside -- */
 
 size_t weft_active_count(void) {
-  weft_thread_main(); /* make sure the main thread is registered */
-  weft_lock_acquire(&registry_lock, WEFT_FOREVER);
-  size_t n = reg_count;
-  weft_lock_release(&registry_lock);
-  return n;
+  return weft_enumerate(NULL, 0);
 }
 
 size_t weft_enumerate(weft_thread **out, size_t cap) {
-  weft_thread_main();
+  weft_thread_main(); /* make sure the main thread is registered */
   size_t n = 0;
   weft_lock_acquire(&registry_lock, WEFT_FOREVER);
-  for (struct weft_thread *t = reg_head; t; t = t->next, n++)
+  for (struct weft_thread *t = reg_head; t; t = t->next) {
+    if (weft__load(&t->state, memory_order_relaxed) == WEFT__STARTING) continue;
     if (out && n < cap) out[n] = weft_thread_ref(t);
+    n++;
+  }
   weft_lock_release(&registry_lock);
   return n;
 }
@@ -429,21 +457,27 @@ int weft_start_new_thread(weft_fn target, void *arg) {
 
 /* -- daemon semantics at exit -- */
 
-/* Join every alive non-daemon weft thread but the caller, one at a time:
- * threads they start meanwhile are found on the next pass. */
+/* Under the registry lock: a starting or alive non-daemon weft thread
+ * other than the caller, with a reference, or NULL. */
+static struct weft_thread *find_waitable_locked(void) {
+  for (struct weft_thread *t = reg_head; t; t = t->next)
+    if (t->kind == WEFT__KIND_USER && !t->daemon && t != tls_self) return weft_thread_ref(t);
+  return NULL;
+}
+
+/* Join every non-daemon weft thread but the caller, one at a time: threads
+ * they start meanwhile are found on the next pass. */
 static int wait_threads(int64_t deadline, bool try_only, bool *waited) {
-  struct weft_thread *me = tls_self;
   *waited = false;
   for (;;) {
-    struct weft_thread *found = NULL;
     weft_lock_acquire(&registry_lock, WEFT_FOREVER);
-    for (struct weft_thread *t = reg_head; t && !found; t = t->next)
-      if (t->kind == WEFT__KIND_USER && !t->daemon && t != me) found = weft_thread_ref(t);
+    struct weft_thread *found = find_waitable_locked();
     weft_lock_release(&registry_lock);
     if (!found) return WEFT_OK;
     *waited = true;
     int status = join_until(found, deadline, try_only);
     weft_thread_unref(found);
+    if (status == WEFT_ESTATE) status = WEFT_OK; /* its start failed: nothing to wait for */
     if (status != WEFT_OK) return status;
   }
 }
@@ -459,8 +493,31 @@ static int wait_all(int64_t deadline, bool try_only, bool at_exit) {
   }
 }
 
+/* The last look, under the registry lock so that no start slips past it:
+ * if nothing is left, refuse every later start of a thread or timer. */
+static bool close_starts(void) {
+  weft_lock_acquire(&registry_lock, WEFT_FOREVER);
+  struct weft_thread *found = find_waitable_locked();
+  bool closed = !found && weft__timers_close();
+  if (closed) exit_closed = true;
+  weft_lock_release(&registry_lock);
+  if (found) weft_thread_unref(found);
+  return closed;
+}
+
+/* main has returned or exit() was called: main is done for its joiners. */
+static void finish_main(void) {
+  struct weft_thread *m = main_thread;
+  if (weft__load(&m->state, memory_order_acquire) == WEFT__DONE) return;
+  weft__store(&m->state, WEFT__DONE, memory_order_release);
+  weft__unpark_all(&m->state);
+}
+
 static void exit_wait(void) {
-  wait_all(WEFT__FOREVER, false, true);
+  finish_main();
+  do
+    wait_all(WEFT__FOREVER, false, true);
+  while (!close_starts());
 }
 
 int weft_shutdown(double timeout) {
@@ -468,22 +525,46 @@ int weft_shutdown(double timeout) {
   return wait_all(weft__deadline(timeout), timeout == 0, false);
 }
 
-/* -- fork: only the forking thread goes on in the child -- */
+/* -- fork: only the forking thread goes on in the child --
+ * The core's internal locks are taken before fork (registry, then timers,
+ * then locals: nothing takes them in another order), so the child gets
+ * their data whole, and are reset in the child, where nobody else is. */
 
 void weft__before_fork(void) {
   weft_lock_acquire(&registry_lock, WEFT_FOREVER);
+  weft__timers_before_fork();
+  weft__locals_before_fork();
 }
 
 void weft__after_fork_parent(void) {
+  weft__locals_after_fork_parent();
+  weft__timers_after_fork_parent();
   weft_lock_release(&registry_lock);
+}
+
+/* As in Python, the forking thread is the child's main thread, whatever
+ * it was in the parent: named MainThread, not a daemon, with its ids. */
+static struct weft_thread *become_main(struct weft_thread *me) {
+  if (!me) { /* a foreign thread weft never saw: the static record */
+    me = &main_rec;
+    tls_self = me;
+  } else if (me != &main_rec) {
+    name_free(me->name);
+    me->name = main_name;
+    me->daemon = false;
+  }
+  me->kind = WEFT__KIND_MAIN;
+  me->state = WEFT__ALIVE;
+  me->ident = weft_get_ident();
+  me->native_id = weft__port_native_id();
+  weft__parker_init(&me->parker); /* an unparker may have held its mutex */
+  if (!me->registered) registry_add_locked(me);
+  return me;
 }
 
 void weft__after_fork_child(void) {
   weft__park_after_fork();
-  weft__locals_after_fork();
-  weft__timers_after_fork();
-  struct weft_thread *me = tls_self;
-  if (me) weft__parker_init(&me->parker); /* an unparker may have held its mutex */
+  struct weft_thread *me = become_main(tls_self);
   for (struct weft_thread *t = reg_head, *next; t; t = next) {
     next = t->next;
     if (t == me) continue;
@@ -494,6 +575,8 @@ void weft__after_fork_child(void) {
     t->has_os = 0;
     if (t->kind != WEFT__KIND_MAIN) record_unref(t, false);
   }
-  if (me) main_thread = me; /* as in Python, the forking thread is the main one */
+  main_thread = me;
+  weft__locals_after_fork_child();
+  weft__timers_after_fork_child();
   weft__store(&registry_lock.v_, 0, memory_order_release);
 }

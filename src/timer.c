@@ -12,8 +12,11 @@
  * NEW or PENDING (and, for a periodic timer, after its current call).
  * Every change happens under the one lock, so a cancel and a firing cannot
  * both win. While pending or running, the helpers hold a reference;
- * joiners park on `state`. */
+ * joiners park on `state`. A timer is in one place at a time: the heap
+ * (pending), the ready list (due, no helper yet) or the running list (its
+ * call in progress), so that exit and fork can find every one of them. */
 #include "internal.h"
+#include "list.h"
 
 #include <string.h>
 
@@ -32,15 +35,15 @@ struct weft_timer {
   bool stop; /* periodic: cancelled while its call runs */
   int64_t start, due;
   uint64_t seq;
-  size_t slot; /* index in the heap while pending */
-  struct weft_timer *next_ready;
+  size_t slot;     /* index in the heap while pending */
+  weft__link link; /* in the ready or the running list */
 };
 
 static weft_lock lock;
 static struct weft_timer **heap;
 static size_t heap_len, heap_cap;
 static uint64_t next_seq;
-static struct weft_timer *ready_head, *ready_tail;
+static weft__list ready, running;
 static uintptr_t lead_word, idle_word, quiet_word; /* parking addresses */
 static bool has_leader;
 static int64_t lead_until = WEFT__FOREVER; /* what the leader sleeps towards */
@@ -49,7 +52,27 @@ static size_t n_helpers;    /* helper threads alive */
 static size_t n_idle;       /* parked idle and not yet called on */
 static size_t n_coming;     /* called on (woken or just started), not yet back at the lock */
 static size_t n_non_daemon; /* non-daemon one-shot timers pending or running */
-static bool exiting;        /* the process is ending: periodic timers stop */
+static size_t n_quiet_waiters; /* parked on quiet_word */
+static bool exiting;           /* the process is ending: periodic timers stop */
+static bool closed;            /* the exit wait is over: no more starts */
+
+/* The timer whose call this thread is running (helpers only). */
+static _Thread_local struct weft_timer *current;
+
+static struct weft_timer *timer_of(weft__link *l) {
+  return l ? WEFT__CONTAINER(l, struct weft_timer, link) : NULL;
+}
+
+/* Non-daemon one-shot timers are what the exit wait waits for. */
+static bool awaited(const struct weft_timer *t) {
+  return !t->periodic && !t->daemon;
+}
+
+/* Under the lock: how many of n_non_daemon the calling thread must not
+ * wait for (its own call, when it ends the process from a callback). */
+static size_t own_share(void) {
+  return current && awaited(current) ? 1 : 0;
+}
 
 /* -- references -- */
 
@@ -140,7 +163,10 @@ static void set_state(struct weft_timer *t, uintptr_t state) {
 
 /* Under the lock: the timer has run or been cancelled for good. */
 static void settle(struct weft_timer *t, uintptr_t state) {
-  if (!t->periodic && !t->daemon && --n_non_daemon == 0) weft__unpark_all(&quiet_word);
+  if (awaited(t)) {
+    n_non_daemon--;
+    if (n_quiet_waiters) weft__unpark_all(&quiet_word); /* they count for themselves */
+  }
   set_state(t, state);
   weft__unpark_all(&t->state);
 }
@@ -170,27 +196,23 @@ static void collect_due(int64_t now) {
     struct weft_timer *t = heap[0];
     heap_remove(t);
     set_state(t, RUNNING);
-    t->next_ready = NULL;
-    if (ready_tail)
-      ready_tail->next_ready = t;
-    else
-      ready_head = t;
-    ready_tail = t;
+    weft__list_push_back(&ready, &t->link);
     ready_len++;
   }
 }
 
+/* The first ready timer, moved to the running list. */
 static struct weft_timer *take_ready(void) {
-  struct weft_timer *t = ready_head;
-  ready_head = t->next_ready;
-  if (!ready_head) ready_tail = NULL;
+  struct weft_timer *t = timer_of(weft__list_pop_front(&ready));
   ready_len--;
+  weft__list_push_back(&running, &t->link);
   return t;
 }
 
 /* Under the lock, after a call: the next tick of a periodic timer (fixed
  * rate; ticks already missed are skipped), or the end. */
 static struct weft_timer *after_call(struct weft_timer *t) {
+  weft__list_remove(&running, &t->link);
   if (t->periodic && !t->stop && !exiting && heap_reserve()) {
     int64_t now = weft__port_now();
     int64_t k = (now - t->start) / t->interval + 1;
@@ -209,7 +231,9 @@ static struct weft_timer *after_call(struct weft_timer *t) {
 static void run(struct weft_thread *self, struct weft_timer *t) {
   weft_lock_release(&lock);
   if (self) self->daemon = t->daemon;
+  current = t;
   t->fn(t->arg);
+  current = NULL;
   weft_lock_acquire(&lock, WEFT_FOREVER);
   struct weft_timer *done = after_call(t);
   if (done) {
@@ -224,7 +248,7 @@ static void lead(struct weft_thread *self) {
   has_leader = true;
   for (;;) {
     collect_due(weft__port_now());
-    if (ready_head) {
+    if (!weft__list_empty(&ready)) {
       struct weft_timer *t = take_ready();
       has_leader = false;
       lead_until = WEFT__FOREVER;
@@ -245,7 +269,7 @@ static void helper_main(void *unused) {
   for (;;) {
     if (!has_leader) {
       lead(self);
-    } else if (ready_head) {
+    } else if (!weft__list_empty(&ready)) {
       run(self, take_ready());
     } else {
       n_idle++;
@@ -255,7 +279,7 @@ static void helper_main(void *unused) {
         continue;
       }
       n_idle--;
-      if (r == WEFT__PARK_TIMEOUT && has_leader && !ready_head && n_helpers > 1) {
+      if (r == WEFT__PARK_TIMEOUT && has_leader && weft__list_empty(&ready) && n_helpers > 1) {
         n_helpers--;
         weft_lock_release(&lock);
         return;
@@ -310,6 +334,8 @@ int weft_timer_start(weft_timer *t) {
   int status = WEFT_OK;
   if (t->state != NEW)
     status = t->state == CANCELLED ? WEFT_ECANCELED : WEFT_ESTATE;
+  else if (closed)
+    status = WEFT_ESHUTDOWN;
   else if (!heap_reserve())
     status = WEFT_ENOMEM;
   else if (!call_helpers()) /* the first timer starts the first helper */
@@ -318,7 +344,7 @@ int weft_timer_start(weft_timer *t) {
     weft_timer_ref(t); /* the scheduler's */
     t->start = weft__port_now();
     t->due = t->interval == WEFT__FOREVER ? WEFT__FOREVER : t->start + t->interval;
-    if (!t->periodic && !t->daemon) n_non_daemon++;
+    if (awaited(t)) n_non_daemon++;
     set_state(t, PENDING);
     heap_insert(t);
   }
@@ -356,6 +382,7 @@ int weft_timer_cancel(weft_timer *t) {
 
 int weft_timer_join(weft_timer *t, double timeout) {
   if (!t || weft__bad_timeout(timeout)) return WEFT_EINVAL;
+  if (t == current) return WEFT_EDEADLK; /* from its own callback */
   uintptr_t s = weft__load(&t->state, memory_order_acquire);
   if (s == NEW) return WEFT_ESTATE;
   int64_t deadline = weft__deadline(timeout);
@@ -370,6 +397,28 @@ int weft_timer_join(weft_timer *t, double timeout) {
 
 /* -- process exit and fork -- */
 
+/* Under the lock, at exit: periodic timers stop here, pending or due (a
+ * call already under way finishes). They are gathered first, then taken
+ * out: removing from the heap while walking it would move unvisited
+ * timers into visited slots. Their references are left: the process ends. */
+static void stop_periodic(void) {
+  weft__list stopping = {NULL, NULL};
+  for (size_t i = 0; i < heap_len; i++)
+    if (heap[i]->periodic) weft__list_push_back(&stopping, &heap[i]->link);
+  for (struct weft_timer *t; (t = timer_of(weft__list_pop_front(&stopping)));) {
+    heap_remove(t);
+    settle(t, CANCELLED);
+  }
+  for (weft__link *l = ready.head, *next; l; l = next) {
+    next = l->next;
+    struct weft_timer *t = timer_of(l);
+    if (!t->periodic) continue;
+    weft__list_remove(&ready, l);
+    ready_len--;
+    settle(t, CANCELLED);
+  }
+}
+
 int weft__timers_wait(int64_t deadline, bool try_only, bool at_exit, bool *waited) {
   int status = WEFT_OK;
   weft_lock_acquire(&lock, WEFT_FOREVER);
@@ -377,22 +426,19 @@ int weft__timers_wait(int64_t deadline, bool try_only, bool at_exit, bool *waite
     /* Periodic timers are stopped, not awaited; daemon timers are left to
      * die with the process. */
     exiting = true;
-    for (size_t i = heap_len; i-- > 0;) {
-      struct weft_timer *t = heap[i];
-      if (t->periodic) {
-        heap_remove(t);
-        settle(t, CANCELLED); /* its reference is left: the process ends */
-      }
-    }
+    stop_periodic();
   }
-  *waited = n_non_daemon > 0;
-  while (n_non_daemon > 0) {
+  size_t own = own_share();
+  *waited = n_non_daemon > own;
+  while (n_non_daemon > own) {
     if (try_only) {
       status = WEFT_TIMEOUT;
       break;
     }
-    if (weft__park_unlocking(&quiet_word, &lock, deadline) == WEFT__PARK_TIMEOUT &&
-        n_non_daemon > 0) {
+    n_quiet_waiters++;
+    int r = weft__park_unlocking(&quiet_word, &lock, deadline);
+    n_quiet_waiters--;
+    if (r == WEFT__PARK_TIMEOUT && n_non_daemon > own) {
       status = WEFT_TIMEOUT;
       break;
     }
@@ -401,17 +447,49 @@ int weft__timers_wait(int64_t deadline, bool try_only, bool at_exit, bool *waite
   return status;
 }
 
-void weft__timers_after_fork(void) {
-  /* The helpers are gone: every timer ends here as cancelled, and a new
-   * helper starts on demand. */
-  weft__store(&lock.v_, 0, memory_order_relaxed);
+bool weft__timers_close(void) {
+  weft_lock_acquire(&lock, WEFT_FOREVER);
+  bool quiet = n_non_daemon <= own_share();
+  if (quiet) closed = true;
+  weft_lock_release(&lock);
+  return quiet;
+}
+
+void weft__timers_before_fork(void) {
+  weft_lock_acquire(&lock, WEFT_FOREVER);
+}
+
+void weft__timers_after_fork_parent(void) {
+  weft_lock_release(&lock);
+}
+
+/* Under the (inherited) lock: a timer whose helper is gone ends here: a
+ * pending or due one never fires, a running one counts as finished. The
+ * helper's reference goes with it. */
+static void end_in_child(struct weft_timer *t, uintptr_t state) {
+  set_state(t, state);
+  weft_timer_unref(t);
+}
+
+void weft__timers_after_fork_child(void) {
+  /* Only the forking thread lives on: the helpers are gone. If it is one
+   * of them, in a callback, that timer is still running, here. */
   for (size_t i = 0; i < heap_len; i++)
-    set_state(heap[i], CANCELLED);
-  for (struct weft_timer *t = ready_head; t; t = t->next_ready)
-    set_state(t, CANCELLED);
+    end_in_child(heap[i], CANCELLED);
+  for (struct weft_timer *t; (t = timer_of(weft__list_pop_front(&ready)));)
+    end_in_child(t, CANCELLED);
+  for (weft__link *l = running.head, *next; l; l = next) {
+    next = l->next;
+    struct weft_timer *t = timer_of(l);
+    if (t == current) continue;
+    weft__list_remove(&running, l);
+    end_in_child(t, t->periodic ? CANCELLED : FINISHED);
+  }
   heap_len = ready_len = 0;
-  ready_head = ready_tail = NULL;
   has_leader = false;
   lead_until = WEFT__FOREVER;
-  n_helpers = n_idle = n_coming = n_non_daemon = 0;
+  n_helpers = current ? 1 : 0;
+  n_idle = n_coming = n_quiet_waiters = 0;
+  n_non_daemon = own_share();
+  weft__store(&lock.v_, 0, memory_order_relaxed);
 }

@@ -10,6 +10,15 @@
  *                 non-daemon threads but not for itself.
  *   shutdown      weft_shutdown(0.1) with a thread running times out; a
  *                 longer one succeeds (judged by the exit status).
+ *   join_main     a non-daemon thread that joins the main thread returns
+ *                 from the join when main returns: "main last line" then
+ *                 "worker after main".
+ *   join_main_exit  the same when main calls exit().
+ *   late_start    threads and timers started after weft's exit wait (from
+ *                 an exit handler that runs after it) are refused; threads
+ *                 that a waited-for thread starts during the wait are
+ *                 waited for: "main returns", "grandchild done", "late
+ *                 start refused".
  * Lines are written unbuffered so that their order is the order of events. */
 #include "child.h"
 #include "weft.h"
@@ -34,6 +43,45 @@ static void exit_from_thread(void *arg) {
   weft_sleep(0.05);
   say("thread calls exit");
   exit(0);
+}
+
+static void after_main(void *arg) {
+  (void)arg;
+  if (weft_thread_join(weft_thread_main(), WEFT_FOREVER) != WEFT_OK) fail("join of main");
+  if (weft_thread_is_alive(weft_thread_main())) fail("main alive after its join");
+  say("worker after main");
+}
+
+static weft_thread *start(weft_fn fn, void *arg, bool daemon);
+
+static void grandchild(void *arg) {
+  (void)arg;
+  weft_sleep(0.2);
+  say("grandchild done");
+}
+
+static void starts_grandchild(void *arg) {
+  (void)arg;
+  weft_sleep(0.1); /* the exit wait has begun */
+  weft_thread_unref(start(grandchild, NULL, false));
+}
+
+static void never(void *arg) {
+  (void)arg;
+  say("FAIL: a late thread or timer ran");
+}
+
+/* Registered before weft's exit wait, so it runs after it. */
+static void late_start(void) {
+  weft_thread *t = weft_thread_new(never, NULL);
+  weft_timer *tm = weft_timer_new(0, never, NULL);
+  if (!t || !tm) fail("new");
+  if (weft_thread_start(t) != WEFT_ESHUTDOWN) fail("weft_thread_start after the exit wait");
+  if (weft_start_new_thread(never, NULL) != WEFT_ESHUTDOWN)
+    fail("weft_start_new_thread after the exit wait");
+  if (weft_timer_start(tm) != WEFT_ESHUTDOWN) fail("weft_timer_start after the exit wait");
+  if (weft_thread_is_alive(t)) fail("refused thread alive");
+  say("late start refused");
 }
 
 static weft_thread *start(weft_fn fn, void *arg, bool daemon) {
@@ -84,6 +132,19 @@ int main(int argc, char **argv) {
     if (weft_thread_is_alive(t)) fail("a thread is alive after weft_shutdown");
     weft_thread_unref(t);
     say("shutdown ok");
+    return 0;
+  }
+  if (strcmp(mode, "join_main") == 0 || strcmp(mode, "join_main_exit") == 0) {
+    weft_thread_unref(start(after_main, NULL, false));
+    weft_sleep(0.05);
+    say("main last line");
+    if (strcmp(mode, "join_main_exit") == 0) exit(0);
+    return 0;
+  }
+  if (strcmp(mode, "late_start") == 0) {
+    atexit(late_start); /* before weft registers its wait at the first start */
+    weft_thread_unref(start(starts_grandchild, NULL, false));
+    say("main returns");
     return 0;
   }
   printf("unknown mode '%s'\n", mode);

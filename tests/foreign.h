@@ -23,9 +23,19 @@ bool test_os_thread_name(uint64_t native_id, char *buf, size_t size, size_t *lim
 /* Linux: /proc/self/task/<tid>/comm (limit 15). Shared by posix and c11. */
 bool test_proc_thread_name(uint64_t native_id, char *buf, size_t size, size_t *limit);
 
-/* Run child() in a forked child process and return its exit status; -1
- * where the backend has no fork to test (win32; c11, whose standard has no
- * fork and so no hooks for it), with *why saying so. */
+/* fork() where the backend follows it: 0 in the child, the child's id in
+ * the parent; -1 where the backend or the tools cannot (win32: Windows has
+ * no fork; c11 where the platform has no pthread_atfork; ThreadSanitizer and
+ * qemu-user cannot run threads in a child of a multithreaded fork), with
+ * *why saying so. fork_unix.c serves posix and c11. */
+long test_fork_begin(const char **why);
+/* Wait up to `timeout` seconds for the child to end: its exit status, 128 +
+ * the signal that ended it, or -2 if it was still running (it is killed). */
+int test_fork_wait(long pid, double timeout);
+
+/* Run child() in a forked child process (then _exit(0)) and return its
+ * exit status; fails the test if the child runs for over 30 s. -1 where
+ * fork cannot be tested (see test_fork_begin), with *why saying so. */
 int test_fork(void (*child)(void), const char **why);
 
 #endif

@@ -33,9 +33,3 @@ void test_foreign_join(test_foreign *f) {
 bool test_os_thread_name(uint64_t native_id, char *buf, size_t size, size_t *limit) {
   return test_proc_thread_name(native_id, buf, size, limit);
 }
-
-int test_fork(void (*child)(void), const char **why) {
-  (void)child;
-  *why = "the c11 backend has no fork hooks: C11 has no fork";
-  return -1;
-}

@@ -56,8 +56,13 @@ bool test_os_thread_name(uint64_t native_id, char *buf, size_t size, size_t *lim
   return true;
 }
 
-int test_fork(void (*child)(void), const char **why) {
-  (void)child;
+long test_fork_begin(const char **why) {
   *why = "Windows has no fork";
+  return -1;
+}
+
+int test_fork_wait(long pid, double timeout) {
+  (void)pid;
+  (void)timeout;
   return -1;
 }

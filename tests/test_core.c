@@ -451,3 +451,48 @@ void test_core_allocator_late(void) {
   test_join(test_spawn(alloc_target, NULL));
   CHECK_EQ(atomic_load(&alloc_total), 0);
 }
+
+/* A start whose memory runs out wakes a join that saw it starting: the
+ * allocator stalls on the start's allocation until the joiner is parked,
+ * then fails it. */
+static atomic_int stall_armed, stalled;
+
+static void *stall_malloc(size_t n) {
+  if (atomic_exchange(&stall_armed, 0)) {
+    atomic_store(&stalled, 1);
+    weft_sleep(0.2); /* the joiner parks meanwhile */
+    return NULL;
+  }
+  return malloc(n);
+}
+
+typedef struct starting_join {
+  weft_thread *t;
+  int status;
+  double took;
+} starting_join;
+
+static void join_starting(void *arg) {
+  starting_join *j = arg;
+  while (!atomic_load(&stalled))
+    weft_yield();
+  double t0 = weft_monotonic();
+  j->status = weft_thread_join(j->t, 10.0);
+  j->took = weft_monotonic() - t0;
+}
+
+void test_core_allocator_start_fail_join(void) {
+  CHECK_STATUS(weft_set_allocator(stall_malloc, realloc, free), WEFT_OK);
+  starting_join j = {weft_thread_new(alloc_target, NULL), -1, 0};
+  CHECK(j.t != NULL);
+  weft_thread *joiner = test_spawn(join_starting, &j);
+  atomic_store(&stall_armed, 1);
+  CHECK_STATUS(weft_thread_start(j.t), WEFT_ENOMEM);
+  test_join(joiner);
+  CHECK_STATUS(j.status, WEFT_ESTATE);
+  if (j.took > TEST_SLOW) test_fail_(__FILE__, __LINE__, "join woke after %.3f s", j.took);
+  /* Unstarted again: it can be started and joined. */
+  CHECK(!weft_thread_is_alive(j.t));
+  CHECK_STATUS(weft_thread_start(j.t), WEFT_OK);
+  test_join(j.t);
+}

@@ -789,3 +789,44 @@ void test_timer_invalid(void) {
   weft_timer_unref(t);
   CHECK_EQ(atomic_load(&n), 0);
 }
+
+/* ---- waits on itself from a callback ---------------------------------- */
+
+typedef struct self_wait {
+  weft_timer *t;
+  int join, shutdown;
+  double join_took, shutdown_took;
+  test_flag done;
+} self_wait;
+
+static void waits_on_itself(void *arg) {
+  self_wait *w = arg;
+  double t0 = weft_monotonic();
+  w->join = weft_timer_join(w->t, 2.0); /* it would wait for its own end */
+  w->join_took = weft_monotonic() - t0;
+  t0 = weft_monotonic();
+  w->shutdown = weft_shutdown(2.0); /* waits for the others, not for this call */
+  w->shutdown_took = weft_monotonic() - t0;
+  test_flag_set(&w->done);
+}
+
+void test_timer_wait_on_itself(void) {
+  for (int periodic = 0; periodic < 2; periodic++) {
+    self_wait w;
+    memset(&w, 0, sizeof w);
+    w.t = weft_timer_new(0.01, waits_on_itself, &w);
+    CHECK(w.t != NULL);
+    CHECK_STATUS(weft_timer_set_daemon(w.t, false), WEFT_OK);
+    CHECK_STATUS(weft_timer_set_periodic(w.t, periodic != 0), WEFT_OK);
+    CHECK_STATUS(weft_timer_start(w.t), WEFT_OK);
+    test_flag_wait(&w.done);
+    CHECK_STATUS(weft_timer_cancel(w.t), periodic ? WEFT_OK : WEFT_ESTATE);
+    CHECK_STATUS(weft_timer_join(w.t, 30.0), WEFT_OK);
+    CHECK_STATUS(w.join, WEFT_EDEADLK);
+    CHECK_STATUS(w.shutdown, WEFT_OK);
+    if (w.join_took > 1.0 || w.shutdown_took > 1.0)
+      test_fail_(__FILE__, __LINE__, "join took %.3f s, shutdown %.3f s", w.join_took,
+                 w.shutdown_took);
+    weft_timer_unref(w.t);
+  }
+}

@@ -90,3 +90,16 @@ bool test_proc_thread_name(uint64_t native_id, char *buf, size_t size, size_t *l
   *limit = 15;
   return true;
 }
+
+int test_fork(void (*child)(void), const char **why) {
+  long pid = test_fork_begin(why);
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    child();
+    fflush(stdout);
+    _Exit(0);
+  }
+  int status = test_fork_wait(pid, 30.0);
+  if (status == -2) test_fail_(__FILE__, __LINE__, "the forked child still ran after 30 s");
+  return status;
+}

@@ -18,6 +18,9 @@
 #if defined(WEFT_HAVE_PRCTL_SET_NAME)
 #include <sys/prctl.h>
 #endif
+#if defined(WEFT_HAVE_PTHREAD_ATFORK)
+#include <pthread.h>
+#endif
 
 #define WEFT__NS_PER_SEC INT64_C(1000000000)
 
@@ -32,11 +35,40 @@ static bool watch_ready;
 
 static tss_t weft__exit_key;
 
+static bool watcher_running;
+static weft__parker *timed_waiters;
+
+#if defined(WEFT_HAVE_PTHREAD_ATFORK)
+/* C11 itself knows nothing of fork; where the platform has pthread_atfork
+ * (glibc, musl), the core's fork work runs as it does on posix, and the
+ * clock watcher's state is reset in the child (its thread is gone, and so
+ * are every other thread's timed waits). */
+static void before_fork(void) {
+  weft__before_fork();
+  if (watch_ready) mtx_lock(&watch_lock);
+}
+
+static void after_fork_parent(void) {
+  if (watch_ready) mtx_unlock(&watch_lock);
+  weft__after_fork_parent();
+}
+
+static void after_fork_child(void) {
+  if (watch_ready) watch_ready = mtx_init(&watch_lock, mtx_plain) == thrd_success;
+  watcher_running = false;
+  timed_waiters = NULL;
+  weft__after_fork_child();
+}
+#endif
+
 /* tss destructors run only for non-NULL values, for weft and foreign
  * threads alike, which is exactly the arm/disarm contract of port.h. */
 int weft__port_init(void) {
   if (tss_create(&weft__exit_key, weft__thread_exit_hook) != thrd_success) return WEFT_EAGAIN;
   watch_ready = mtx_init(&watch_lock, mtx_plain) == thrd_success;
+#if defined(WEFT_HAVE_PTHREAD_ATFORK)
+  pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+#endif
   return WEFT_OK;
 }
 
@@ -202,9 +234,6 @@ static void weft__wait_slice(weft__parker *p, int64_t left) {
  * WATCH_NS. The helper leaves after a second without timed waiters. */
 #define WATCH_NS INT64_C(20000000)
 #define WATCH_IDLE_ROUNDS 50
-
-static bool watcher_running;
-static weft__parker *timed_waiters;
 
 static int64_t weft__wall_minus_mono(void) {
   struct timespec ts = {0, 0};
