@@ -400,7 +400,8 @@ int weft_timer_join(weft_timer *t, double timeout) {
 /* Under the lock, at exit: periodic timers stop here, pending or due (a
  * call already under way finishes). They are gathered first, then taken
  * out: removing from the heap while walking it would move unvisited
- * timers into visited slots. Their references are left: the process ends. */
+ * timers into visited slots. The scheduler's references go with them (a
+ * free takes no weft lock, so it may happen here). */
 static void stop_periodic(void) {
   weft__list stopping = {NULL, NULL};
   for (size_t i = 0; i < heap_len; i++)
@@ -408,6 +409,7 @@ static void stop_periodic(void) {
   for (struct weft_timer *t; (t = timer_of(weft__list_pop_front(&stopping)));) {
     heap_remove(t);
     settle(t, CANCELLED);
+    weft_timer_unref(t);
   }
   for (weft__link *l = ready.head, *next; l; l = next) {
     next = l->next;
@@ -416,6 +418,7 @@ static void stop_periodic(void) {
     weft__list_remove(&ready, l);
     ready_len--;
     settle(t, CANCELLED);
+    weft_timer_unref(t);
   }
 }
 

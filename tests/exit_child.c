@@ -81,6 +81,8 @@ static void late_start(void) {
     fail("weft_start_new_thread after the exit wait");
   if (weft_timer_start(tm) != WEFT_ESHUTDOWN) fail("weft_timer_start after the exit wait");
   if (weft_thread_is_alive(t)) fail("refused thread alive");
+  weft_thread_unref(t);
+  weft_timer_unref(tm);
   say("late start refused");
 }
 
