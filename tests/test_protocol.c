@@ -20,6 +20,7 @@
 #include "foreign.h"
 #include "test.h"
 
+#include <limits.h>
 #include <stdarg.h>
 
 enum { MAX_THREADS = 4, MAX_BURST = 3, SPACE = 3 };
@@ -929,3 +930,21 @@ PROTOCOL_ENTRIES(lock)
 PROTOCOL_ENTRIES(rlock)
 PROTOCOL_ENTRIES(queue)
 PROTOCOL_ENTRIES(barrier)
+
+/* ---- stress: the event ping-pong, long, across CPUs ----------------------------- */
+
+/* Two raw foreign threads on different CPUs: at least 200k rounds, then on
+ * until STRESS_BUDGET seconds have passed (natively 200k rounds take about
+ * 0.15 s), never past STRESS_CAP seconds on slow rows. It reproduces a
+ * stale wake-up: a set that makes the flag visible before it wakes the
+ * waiters can wake the other side's next wait, which then returns on a
+ * clear event. */
+#define STRESS_BUDGET 1.0
+#define STRESS_CAP 20.0
+
+void test_protocol_event_stress(void) {
+  unsigned cpus = check_placement(OTHER_CPUS);
+  rounds limits = {test_scaled(200000), LONG_MAX, STRESS_BUDGET, STRESS_CAP};
+  run_variant(&event_variants[0], "protocol.event_stress", FOREIGN_THREADS, OTHER_CPUS, cpus,
+              limits);
+}
