@@ -38,4 +38,10 @@ int test_fork_wait(long pid, double timeout);
  * fork cannot be tested (see test_fork_begin), with *why saying so. */
 int test_fork(void (*child)(void), const char **why);
 
+/* Pin the calling thread to one CPU: the cpu-th (from 0) of the CPUs the
+ * process's main thread may run on, so that thread creators keep their own
+ * affinity. False, with *why saying why, where the OS has no such call
+ * (macOS), the process may run on fewer CPUs, or the OS refused. */
+bool test_pin_self(unsigned cpu, const char **why);
+
 #endif

@@ -66,3 +66,21 @@ int test_fork_wait(long pid, double timeout) {
   (void)timeout;
   return -1;
 }
+
+bool test_pin_self(unsigned cpu, const char **why) {
+  DWORD_PTR process = 0, system = 0;
+  if (!GetProcessAffinityMask(GetCurrentProcess(), &process, &system)) {
+    *why = "GetProcessAffinityMask failed";
+    return false;
+  }
+  unsigned seen = 0;
+  for (unsigned i = 0; i < 8 * sizeof process; i++) {
+    DWORD_PTR bit = (DWORD_PTR)1 << i;
+    if (!(process & bit) || seen++ != cpu) continue;
+    if (SetThreadAffinityMask(GetCurrentThread(), bit) != 0) return true;
+    *why = "SetThreadAffinityMask failed";
+    return false;
+  }
+  *why = "the process may run on fewer CPUs than that";
+  return false;
+}
