@@ -68,10 +68,12 @@ int weft__lock_acquire_until(weft_lock *l, int64_t deadline) {
 }
 
 /* Runs under the parking lot's bucket lock, so no acquirer can park or
- * leave in between and the PARKED bit is exact here; a release that comes
- * here has not claimed the lock yet, so two of them race for it here. Only
- * the first finds it LOCKED: it releases (or hands it over) and wakes one
- * thread; a second finds it free, wakes nobody and reports WEFT_ESTATE. */
+ * leave in between and the queue (hence the PARKED bit to leave behind) is
+ * exact here. A release that comes here has not claimed the lock yet, and
+ * the word can still change under it (the fast paths take no bucket lock:
+ * the lock may be released and taken again meanwhile), so the release is
+ * claimed with a CAS from a LOCKED value. A second racing release finds the
+ * lock free, wakes nobody and reports WEFT_ESTATE. */
 typedef struct release {
   weft_lock *l;
   int status;
@@ -80,17 +82,16 @@ typedef struct release {
 static bool on_unpark(void *arg, void *park_arg, bool more) {
   release *r = arg;
   lock_waiter *w = park_arg;
+  bool hand_off = w && weft__port_now() - w->since > HANDOFF_NS;
+  uintptr_t next = (more ? PARKED : 0) | (hand_off ? LOCKED : 0);
   uintptr_t v = weft__load(&r->l->v_, memory_order_relaxed);
-  if (!(v & LOCKED)) {
-    r->status = WEFT_ESTATE;
-    return false;
-  }
-  v = more ? PARKED : 0;
-  if (w && weft__port_now() - w->since > HANDOFF_NS) {
-    w->handed_off = true;
-    v |= LOCKED;
-  }
-  weft__store(&r->l->v_, v, memory_order_release);
+  do {
+    if (!(v & LOCKED)) {
+      r->status = WEFT_ESTATE;
+      return false;
+    }
+  } while (!weft__cas(&r->l->v_, &v, next, memory_order_release));
+  if (hand_off) w->handed_off = true;
   return true;
 }
 
@@ -115,7 +116,7 @@ bool weft_lock_locked(const weft_lock *l) {
  * make sure the release will look for them. */
 static bool mark_parked(void *arg) {
   weft_lock *l = arg;
-  uintptr_t v = atomic_fetch_or_explicit((_Atomic uintptr_t *)&l->v_, PARKED, memory_order_relaxed);
+  uintptr_t v = weft__fetch_or(&l->v_, PARKED, memory_order_relaxed);
   return v & LOCKED;
 }
 

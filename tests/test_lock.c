@@ -235,17 +235,24 @@ void test_lock_contended(void) {
 }
 
 /* Two threads release one held lock at the same moment while a third is
- * parked on it. Any thread may release a weft_lock, so the second release
- * succeeds only if the lock was acquired again in between; every status is
- * counted, and once the round settles the books must match the lock:
- * acquisitions - releases == (locked ? 1 : 0). Two successes for one hold
- * leave the parked thread owning a lock that reads as free. */
+ * parked on it (in odd rounds it releases again at once once it has it).
+ * Any thread may release a weft_lock, so a release succeeds only if the
+ * lock was acquired again before it; every status is counted, and once the
+ * round settles the books must match the lock: acquisitions - releases ==
+ * (locked ? 1 : 0). Two successes for one hold leave the lock free while
+ * its last taker believes it holds it (or free it under a new holder). */
 typedef struct release_race {
   weft_lock l;
   atomic_int round, go, ready, done; /* ready/done: arrivals in this round */
   atomic_long acquired, released, refused;
   long rounds;
 } release_race;
+
+static void count_release(release_race *r) {
+  int status = weft_lock_release(&r->l);
+  CHECK(status == WEFT_OK || status == WEFT_ESTATE);
+  atomic_fetch_add(status == WEFT_OK ? &r->released : &r->refused, 1);
+}
 
 static void race_release(void *arg) {
   release_race *r = arg;
@@ -255,9 +262,7 @@ static void race_release(void *arg) {
     atomic_fetch_add(&r->ready, 1);
     while (atomic_load(&r->ready) < 2) {
     }
-    int status = weft_lock_release(&r->l);
-    CHECK(status == WEFT_OK || status == WEFT_ESTATE);
-    atomic_fetch_add(status == WEFT_OK ? &r->released : &r->refused, 1);
+    count_release(r);
     atomic_fetch_add(&r->done, 1);
   }
 }
@@ -269,6 +274,7 @@ static void race_acquire(void *arg) {
       weft_yield();
     CHECK_STATUS(weft_lock_acquire(&r->l, 10.0), WEFT_OK);
     atomic_fetch_add(&r->acquired, 1);
+    if (round % 2) count_release(r);
     atomic_fetch_add(&r->done, 1);
   }
 }
@@ -300,9 +306,7 @@ void test_lock_release_race(void) {
   }
   for (int i = 0; i < 3; i++)
     test_join(t[i]);
-  /* Each round: 2 acquisitions and 2 releases in all (the racing pair's
-   * and this thread's), and every racing release was counted. */
+  /* Each round: 2 acquisitions and as many releases in all. */
   CHECK_EQ(atomic_load(&r.acquired), 2 * r.rounds);
   CHECK_EQ(atomic_load(&r.released), 2 * r.rounds);
-  CHECK(atomic_load(&r.refused) <= r.rounds);
 }
