@@ -199,7 +199,6 @@ WEFT_TEST(event, clear_then_wait, 30)
 WEFT_TEST(event, null, 10)
 WEFT_TEST(event, timeout_invalid, 10)
 WEFT_TEST(event, stress_set_clear, 120)
-WEFT_TEST(event, pingpong_foreign, 120)
 
 WEFT_TEST(barrier, init_invalid, 10)
 WEFT_TEST(barrier, uninitialised, 10)

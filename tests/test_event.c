@@ -1,7 +1,6 @@
 /* weft_event: set, clear, is_set, wait; set wakes every waiter even if
  * clear follows at once. */
 #include "test.h"
-#include "foreign.h"
 
 #include <math.h>
 
@@ -247,50 +246,3 @@ void test_event_stress_set_clear(void) {
   CHECK(atomic_load(&r.waits) >= RACE_WAITERS);
 }
 
-/* The two-event ping-pong between threads weft did not start. A: set e1,
- * wait e2, clear e2; B: wait e1, clear e1, set e2. Each side checks, after
- * each wait, that the other is in the same round: a wake-up left over from
- * an earlier set (delivered to a wait that began after the flag was
- * cleared) lets a side run ahead and fails at once. */
-typedef struct pingpong {
-  weft_event e1, e2;
-  atomic_long a_rounds, b_rounds;
-  long rounds;
-} pingpong;
-
-static void pingpong_a(void *arg) {
-  pingpong *p = arg;
-  for (long i = 0; i < p->rounds; i++) {
-    weft_event_set(&p->e1);
-    CHECK_STATUS(weft_event_wait(&p->e2, 10.0), WEFT_OK);
-    if (atomic_load(&p->b_rounds) != i + 1)
-      test_fail_(__FILE__, __LINE__, "A woke in round %ld with B at %ld", i,
-                 atomic_load(&p->b_rounds));
-    weft_event_clear(&p->e2);
-    atomic_store(&p->a_rounds, i + 1);
-  }
-}
-
-static void pingpong_b(void *arg) {
-  pingpong *p = arg;
-  for (long i = 0; i < p->rounds; i++) {
-    CHECK_STATUS(weft_event_wait(&p->e1, 10.0), WEFT_OK);
-    if (atomic_load(&p->a_rounds) != i)
-      test_fail_(__FILE__, __LINE__, "B woke in round %ld with A at %ld", i,
-                 atomic_load(&p->a_rounds));
-    weft_event_clear(&p->e1);
-    atomic_store(&p->b_rounds, i + 1);
-    weft_event_set(&p->e2);
-  }
-}
-
-void test_event_pingpong_foreign(void) {
-  static pingpong p;
-  p.rounds = test_scaled(200000);
-  test_foreign *a = test_foreign_start(pingpong_a, &p);
-  test_foreign *b = test_foreign_start(pingpong_b, &p);
-  test_foreign_join(a);
-  test_foreign_join(b);
-  CHECK_EQ(atomic_load(&p.a_rounds), p.rounds);
-  CHECK_EQ(atomic_load(&p.b_rounds), p.rounds);
-}
