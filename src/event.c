@@ -32,7 +32,7 @@ void weft_event_set(weft_event *e) {
 
 void weft_event_clear(weft_event *e) {
   if (!e) return;
-  atomic_fetch_and_explicit((_Atomic uintptr_t *)&e->state_, ~SET, memory_order_relaxed);
+  weft__fetch_and(&e->state_, ~SET, memory_order_relaxed);
 }
 
 bool weft_event_is_set(const weft_event *e) {

@@ -11,29 +11,61 @@
 
 #include <stdatomic.h>
 
+/* -- chaos --
+ * A chaos build (-DWEFT_CHAOS=ON) perturbs the schedule at every atomic
+ * step and bucket-lock step of the core: a seeded pseudo-random choice to go
+ * on, yield or sleep a few microseconds (chaos.c; the seed comes from
+ * WEFT_CHAOS_SEED). It makes rare interleavings common; elsewhere it costs
+ * nothing. */
+#if defined(WEFT_CHAOS)
+void weft__chaos(void);
+#else
+static inline void weft__chaos(void) {
+}
+#endif
+
 /* -- atomics --
  * The public header exposes plain words so that C99 and C++ can include it;
  * the core reaches them through these casts (same size and representation
- * for lock-free types on every compiler weft supports). */
+ * for lock-free types on every compiler weft supports). Every atomic step
+ * of the core goes through them, so the chaos build sees each one. */
 static inline uintptr_t weft__load(const uintptr_t *p, memory_order mo) {
+  weft__chaos();
   return atomic_load_explicit((_Atomic uintptr_t *)(uintptr_t *)p, mo);
 }
 static inline void weft__store(uintptr_t *p, uintptr_t v, memory_order mo) {
+  weft__chaos();
   atomic_store_explicit((_Atomic uintptr_t *)p, v, mo);
 }
 static inline bool weft__cas(uintptr_t *p, uintptr_t *expected, uintptr_t desired,
                              memory_order success) {
+  weft__chaos();
   return atomic_compare_exchange_weak_explicit((_Atomic uintptr_t *)p, expected, desired, success,
                                                memory_order_relaxed);
 }
 static inline uintptr_t weft__fetch_add(uintptr_t *p, uintptr_t v, memory_order mo) {
+  weft__chaos();
   return atomic_fetch_add_explicit((_Atomic uintptr_t *)p, v, mo);
 }
 static inline uintptr_t weft__fetch_sub(uintptr_t *p, uintptr_t v, memory_order mo) {
+  weft__chaos();
   return atomic_fetch_sub_explicit((_Atomic uintptr_t *)p, v, mo);
 }
+static inline uintptr_t weft__fetch_or(uintptr_t *p, uintptr_t v, memory_order mo) {
+  weft__chaos();
+  return atomic_fetch_or_explicit((_Atomic uintptr_t *)p, v, mo);
+}
+static inline uintptr_t weft__fetch_and(uintptr_t *p, uintptr_t v, memory_order mo) {
+  weft__chaos();
+  return atomic_fetch_and_explicit((_Atomic uintptr_t *)p, v, mo);
+}
 static inline uintptr_t weft__exchange(uintptr_t *p, uintptr_t v, memory_order mo) {
+  weft__chaos();
   return atomic_exchange_explicit((_Atomic uintptr_t *)p, v, mo);
+}
+static inline void weft__fence(void) {
+  weft__chaos();
+  atomic_thread_fence(memory_order_seq_cst);
 }
 
 /* A pause for spin loops. */

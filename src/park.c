@@ -56,6 +56,7 @@ static void bucket_lock(bucket *b) {
 
 static void bucket_unlock(bucket *b) {
   weft__store(&b->lock, 0, memory_order_release);
+  weft__chaos(); /* let others into the gap after it */
 }
 
 static void enqueue(bucket *b, waiter *w) {
@@ -120,6 +121,7 @@ static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
     weft__port_yield();
   /* Only a waker gives this parker a permit, so a consumed permit means
    * this wait was woken. */
+  weft__chaos();
   if (weft__parker_park(w.parker, deadline) == WEFT_OK) return WEFT__PARK_OK;
   b = lock_current(&w);
   bool woken = w.woken != 0;

@@ -35,7 +35,7 @@ int weft_sem_acquire(weft_sem *s, double timeout) {
   int64_t deadline = weft__deadline(timeout);
   for (;;) {
     weft__fetch_add(&s->waiters_, 1, memory_order_seq_cst);
-    atomic_thread_fence(memory_order_seq_cst); /* before park reads the value */
+    weft__fence(); /* before park reads the value */
     int r = weft__park(&s->value_, 0, deadline, NULL);
     weft__fetch_sub(&s->waiters_, 1, memory_order_relaxed);
     if (try_take(s)) return WEFT_OK;
@@ -49,8 +49,7 @@ int weft_sem_release(weft_sem *s, unsigned n) {
   uintptr_t v = weft__load(&s->value_, memory_order_relaxed);
   do {
     if (v > max || max - v < n) return WEFT_EOVERFLOW;
-  } while (!atomic_compare_exchange_weak_explicit((_Atomic uintptr_t *)&s->value_, &v, v + n,
-                                                  memory_order_seq_cst, memory_order_relaxed));
+  } while (!weft__cas(&s->value_, &v, v + n, memory_order_seq_cst));
   uintptr_t waiting = weft__load(&s->waiters_, memory_order_seq_cst);
   for (uintptr_t i = 0; i < n && i < waiting; i++)
     if (!weft__unpark_one(&s->value_, NULL, NULL)) break;

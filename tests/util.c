@@ -11,6 +11,9 @@ void test_fail_(const char *file, int line, const char *fmt, ...) {
   vfprintf(stdout, fmt, ap);
   va_end(ap);
   fprintf(stdout, "\n");
+  /* A chaos build's failure is replayed with its seed. */
+  const char *seed = getenv("WEFT_CHAOS_SEED");
+  if (seed) fprintf(stdout, "(WEFT_CHAOS_SEED=%s)\n", seed);
   fflush(stdout);
   /* _Exit: a failure must not then wait (at exit) for the threads that the
    * failed test left running. */
