@@ -35,6 +35,8 @@ ALL_ROWS=(
   posix-gcc-werror
   posix-clang-tsan
   posix-gcc-asan
+  posix-gcc-chaos
+  spin-models
   c11-gcc
   posix-musl
   c11-musl
@@ -67,6 +69,8 @@ row_description() {
     posix-gcc-werror) echo "posix, gcc, Debug, -Wall -Wextra -Werror" ;;
     posix-clang-tsan) echo "posix, clang, ThreadSanitizer" ;;
     posix-gcc-asan) echo "posix, gcc, AddressSanitizer + UBSan" ;;
+    posix-gcc-chaos) echo "posix, gcc, chaos build, whole suite under seeds 1, 2, 3" ;;
+    spin-models) echo "spin: Promela models of the wait/wake protocols (and the rejected ones)" ;;
     c11-gcc) echo "c11, gcc (glibc <threads.h>)" ;;
     posix-musl) echo "posix on musl (musl-gcc)" ;;
     c11-musl) echo "c11 on musl (musl-gcc)" ;;
@@ -86,7 +90,10 @@ row_description() {
 # The Debian packages a row needs (TOOLCHAINS.md).
 row_packages() {
   case "$1" in
-    posix-gcc-werror | posix-gcc-asan | c11-gcc | posix-minimal) echo "build-essential cmake" ;;
+    posix-gcc-werror | posix-gcc-asan | posix-gcc-chaos | c11-gcc | posix-minimal)
+      echo "build-essential cmake"
+      ;;
+    spin-models) echo "build-essential cmake spin" ;;
     posix-clang-tsan) echo "build-essential cmake clang libclang-rt-14-dev" ;;
     posix-musl | c11-musl) echo "build-essential cmake musl-tools" ;;
     win32-*) echo "make cmake gcc-mingw-w64-x86-64 wine wine64" ;;
@@ -253,6 +260,25 @@ row_wine() {
   return "$status"
 }
 
+# The chaos build: one build, the whole suite once per seed (a test preset
+# each); a failing test prints its seed (WEFT_CHAOS_SEED=N) for replay.
+row_chaos() {
+  local row="$1" seed failed=0
+  configure_and_build "$row" || return 1
+  for seed in 1 2 3; do
+    run_ctest "$row-seed$seed" || {
+      printf 'chaos: the suite failed with WEFT_CHAOS_SEED=%s\n' "$seed"
+      failed=1
+    }
+  done
+  return "$failed"
+}
+
+row_spin() {
+  step configure cmake --preset "$1" $FRESH || return 1
+  run_ctest "$1"
+}
+
 row_build_only() {
   configure_and_build "$1"
 }
@@ -360,6 +386,8 @@ row_steps() {
   case "$1" in
     backend-select) row_backend_select ;;
     posix-clang-tsan) row_tsan "$1" ;;
+    posix-gcc-chaos) row_chaos "$1" ;;
+    spin-models) row_spin "$1" ;;
     win32-*) row_wine "$1" ;;
     macos-*) row_build_only "$1" ;;
     install-*) row_install "$1" ;;
@@ -369,18 +397,20 @@ row_steps() {
 
 # ---- running rows and reporting -------------------------------------------
 
-# Test counts from ctest's summary line, plus the consumer checks.
+# Test counts from ctest's summary lines (all of them: the chaos row runs
+# the suite three times), plus the consumer checks.
 count_tests() {
-  local row="$1" logfile="$2" summary passed=0 failed=0 total
-  summary="$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$logfile" | tail -n 1 || true)"
-  if [[ -n "$summary" ]]; then
-    failed="$(sed -E 's/.* ([0-9]+) tests? failed out of.*/\1/' <<<"$summary")"
-    total="$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$summary")"
-    passed=$((total - failed))
-  fi
+  local row="$1" logfile="$2" line passed=0 failed=0 runs=0 f total
+  while IFS= read -r line; do
+    f="$(sed -E 's/.* ([0-9]+) tests? failed out of.*/\1/' <<<"$line")"
+    total="$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")"
+    passed=$((passed + total - f))
+    failed=$((failed + f))
+    runs=$((runs + 1))
+  done < <(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$logfile" || true)
   passed=$((passed + EXTRA_PASSED))
   failed=$((failed + EXTRA_FAILED))
-  if [[ -z "$summary" && $((EXTRA_PASSED + EXTRA_FAILED)) -eq 0 ]]; then
+  if [[ $runs -eq 0 && $((EXTRA_PASSED + EXTRA_FAILED)) -eq 0 ]]; then
     TESTS_PASSED[$row]="-"
     TESTS_FAILED[$row]="-"
   else
