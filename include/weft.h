@@ -92,6 +92,11 @@ WEFT_API int weft_call_once(weft_once *o, void (*fn)(void *), void *arg);
 
 /* ---- Threads (threading.Thread) --------------------------------------- */
 
+/* After fork(), the forking thread is the child's main thread ("MainThread")
+ * and the only one listed. The posix backend always follows fork; the c11
+ * backend follows it only where the platform has pthread_atfork (glibc,
+ * musl); elsewhere a c11 child must not use weft. */
+
 typedef void (*weft_fn)(void *arg);
 typedef struct weft_thread weft_thread;
 
