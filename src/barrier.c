@@ -6,7 +6,7 @@
  * while the previous cycle drains or resets; the last thread out of a cycle
  * opens the barrier again. Every state change wakes everyone parked on the
  * queue word, and each re-checks what it waits for. */
-#include "internal.h"
+#include "lock.h"
 
 enum { FILLING, ACTION, DRAINING, RESETTING, BROKEN };
 

@@ -9,7 +9,7 @@
  * queue instead, and the lock's releases wake them one at a time (handing
  * the lock over to one that has waited long), so each hand-off costs one
  * wake-up, not two. */
-#include "internal.h"
+#include "lock.h"
 
 enum { OWN_RLOCK, PLAIN_LOCK, CALLER_RLOCK };
 

@@ -7,7 +7,7 @@
  * under the parking lot's lock, so its wake-up can never reach a wait that
  * began after the flag was cleared again (that wait parks after the step and
  * is not among those woken). */
-#include "internal.h"
+#include "park.h"
 
 #define SET ((uintptr_t)1)
 #define WAITERS ((uintptr_t)2)

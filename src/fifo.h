@@ -5,7 +5,7 @@
 #error "fifo.h is internal to weft"
 #endif
 
-#include "internal.h"
+#include "lock.h"
 
 /* Producers and consumers each have their own lock and cache lines; they
  * meet only in the ring and in each other's index. head and tail count the

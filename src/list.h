@@ -19,30 +19,28 @@ typedef struct weft__list {
 } weft__list;
 
 /* The object that holds `link` as its member `member`. */
-#define WEFT__CONTAINER(link, type, member) ((type *)(void *)((char *)(link)-offsetof(type, member)))
+#define WEFT__CONTAINER(link, type, member)                                                        \
+  ((type *)(void *)((char *)(link)-offsetof(type, member)))
 
 static inline bool weft__list_empty(const weft__list *l) {
   return l->head == NULL;
 }
 
+/* Insert n after `after` (NULL: at the head). */
+static inline void weft__list_insert(weft__list *l, weft__link *after, weft__link *n) {
+  weft__link *next = after ? after->next : l->head;
+  n->prev = after;
+  n->next = next;
+  *(after ? &after->next : &l->head) = n;
+  *(next ? &next->prev : &l->tail) = n;
+}
+
 static inline void weft__list_push_back(weft__list *l, weft__link *n) {
-  n->next = NULL;
-  n->prev = l->tail;
-  if (l->tail)
-    l->tail->next = n;
-  else
-    l->head = n;
-  l->tail = n;
+  weft__list_insert(l, l->tail, n);
 }
 
 static inline void weft__list_push_front(weft__list *l, weft__link *n) {
-  n->prev = NULL;
-  n->next = l->head;
-  if (l->head)
-    l->head->prev = n;
-  else
-    l->tail = n;
-  l->head = n;
+  weft__list_insert(l, NULL, n);
 }
 
 static inline void weft__list_remove(weft__list *l, weft__link *n) {

@@ -8,7 +8,8 @@
  * thread's value; a value is taken out of its slot under that lock before
  * its destructor runs (outside the lock), so each value is destroyed once,
  * whether by replacement, by its thread's exit, or by free. */
-#include "internal.h"
+#include "subsystem.h"
+#include "self.h"
 
 #include <string.h>
 
@@ -20,7 +21,7 @@ typedef struct slot {
 } slot;
 
 typedef struct table {
-  struct table *prev, *next;
+  weft__link link; /* in the list of every thread's table */
   size_t len;
   slot *slots; /* grown only under the lock (free() may be reading it) */
 } table;
@@ -37,7 +38,7 @@ struct weft_local {
 };
 
 static weft_lock lock;
-static table *tables;
+static weft__list tables;
 static meta *metas;
 static size_t n_metas, cap_metas;
 static size_t *free_indices;
@@ -60,7 +61,10 @@ static bool grow_array(void **array, size_t *cap, size_t need, size_t elem) {
   return true;
 }
 
+static void register_once(void);
+
 weft_local *weft_local_new(void (*dtor)(void *)) {
+  register_once();
   weft_local *l = weft__malloc(sizeof *l);
   if (!l) return NULL;
   weft_lock_acquire(&lock, WEFT_FOREVER);
@@ -114,9 +118,7 @@ static bool reach(size_t index) {
   memset(t->slots + t->len, 0, (cap - t->len) * sizeof *t->slots);
   t->len = cap;
   if (created) {
-    t->next = tables;
-    if (tables) tables->prev = t;
-    tables = t;
+    weft__list_push_front(&tables, &t->link);
     weft__port_tls_set(t);
   }
   return true;
@@ -164,8 +166,10 @@ void weft_local_free(weft_local *l) {
     void *value = NULL;
     void (*dtor)(void *) = NULL;
     bool found = false;
-    for (table *t = tables; t && !found; t = t->next)
+    for (weft__link *k = tables.head; k && !found; k = k->next) {
+      table *t = WEFT__CONTAINER(k, table, link);
       found = l->index < t->len && take(&t->slots[l->index], l->index, &value, &dtor);
+    }
     if (!found) break;
     weft_lock_release(&lock);
     if (dtor) dtor(value);
@@ -177,7 +181,9 @@ void weft_local_free(weft_local *l) {
   weft__free(l);
 }
 
-void weft__locals_thread_exit(void) {
+/* A thread ends: destroy its values (weft and foreign threads alike). */
+static void thread_end(struct weft_thread *unused) {
+  (void)unused;
   table *t = my_table();
   if (!t) return;
   for (int pass = 0; pass < EXIT_PASSES; pass++) {
@@ -198,28 +204,34 @@ void weft__locals_thread_exit(void) {
   /* Whatever destructors set after the last pass is dropped, as POSIX
    * keys do. */
   weft_lock_acquire(&lock, WEFT_FOREVER);
-  if (t->prev)
-    t->prev->next = t->next;
-  else
-    tables = t->next;
-  if (t->next) t->next->prev = t->prev;
+  weft__list_remove(&tables, &t->link);
   weft_lock_release(&lock);
   weft__port_tls_set(NULL);
   weft__free(t->slots);
   weft__free(t);
 }
 
-void weft__locals_before_fork(void) {
-  weft_lock_acquire(&lock, WEFT_FOREVER);
+/* -- fork: the lock is held across it; in the child only this thread's
+ * table lives on, the others' threads are gone -- */
+
+static void after_fork_child(void) {
+  table *mine = my_table();
+  tables.head = tables.tail = NULL;
+
+  if (mine) weft__list_push_back(&tables, &mine->link);
 }
 
-void weft__locals_after_fork_parent(void) {
-  weft_lock_release(&lock);
+static weft__subsystem locals_subsystem = {WEFT__ORDER_LOCALS, &lock, NULL, NULL, NULL, NULL,
+                                           after_fork_child,   NULL};
+
+static void register_locals(void *unused) {
+  (void)unused;
+  weft__on_thread_end(WEFT__END_LOCALS, thread_end);
+  weft__process_register(&locals_subsystem);
 }
 
-void weft__locals_after_fork_child(void) {
-  /* Only this thread's table lives on; the others' threads are gone. */
-  tables = my_table();
-  if (tables) tables->prev = tables->next = NULL;
-  weft__store(&lock.v_, 0, memory_order_relaxed);
+/* At the first local: until then no thread has a value. */
+static void register_once(void) {
+  static weft_once once = WEFT_ONCE_INIT;
+  weft_call_once(&once, register_locals, NULL);
 }

@@ -9,17 +9,12 @@
  * Release wakes the longest-parked thread and normally lets it race for the
  * lock (throughput); once that thread has waited over a millisecond, release
  * hands the lock straight to it instead, so nobody starves. */
-#include "internal.h"
+#include "lock.h"
 
 #define LOCKED ((uintptr_t)1)
 #define PARKED ((uintptr_t)2)
 #define SPINS 40
 #define HANDOFF_NS 1000000
-
-typedef struct lock_waiter {
-  int64_t since;   /* when it parked */
-  bool handed_off; /* release passed the lock to it */
-} lock_waiter;
 
 static bool try_acquire(weft_lock *l) {
   uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
@@ -44,7 +39,7 @@ static int acquire_until(weft_lock *l, int64_t deadline) {
       if (!weft__cas(&l->v_, &v, v | PARKED, memory_order_relaxed)) continue;
       v |= PARKED;
     }
-    lock_waiter w = {weft__port_now(), false};
+    weft__lock_waiter w = {weft__port_now(), false};
     int r = weft__park(&l->v_, v, deadline, &w);
     if (w.handed_off) return WEFT_OK;
     if (r == WEFT__PARK_TIMEOUT) return try_acquire(l) ? WEFT_OK : WEFT_TIMEOUT;
@@ -81,7 +76,7 @@ typedef struct release {
 
 static bool on_unpark(void *arg, void *park_arg, bool more) {
   release *r = arg;
-  lock_waiter *w = park_arg;
+  weft__lock_waiter *w = park_arg;
   bool hand_off = w && weft__port_now() - w->since > HANDOFF_NS;
   uintptr_t next = (more ? PARKED : 0) | (hand_off ? LOCKED : 0);
   uintptr_t v = weft__load(&r->l->v_, memory_order_relaxed);
@@ -91,6 +86,8 @@ static bool on_unpark(void *arg, void *park_arg, bool more) {
       return false;
     }
   } while (!weft__cas(&r->l->v_, &v, next, memory_order_release));
+  assert(!hand_off || (next & LOCKED)); /* a hand-off never lets the lock go */
+  assert(more || !(next & PARKED));     /* PARKED stays exactly while threads wait */
   if (hand_off) w->handed_off = true;
   return true;
 }
@@ -124,4 +121,21 @@ size_t weft__lock_take_waiters(weft_lock *l, const void *from, size_t n) {
   size_t moved;
   if (weft__requeue(from, &l->v_, n, mark_parked, l, &moved) != WEFT_OK) return SIZE_MAX;
   return moved;
+}
+
+/* -- waiting with a lock let go -- */
+
+static void release_lock(void *l) {
+  weft_lock_release(l);
+}
+
+int weft__park_unlocking(const void *addr, weft_lock *l, int64_t deadline) {
+  int r = weft__park_then(addr, release_lock, l, deadline, NULL);
+  if (r == WEFT_ENOMEM) { /* no record for this foreign thread: poll */
+    weft_lock_release(l);
+    weft__port_sleep(50000);
+    r = WEFT__PARK_AGAIN;
+  }
+  weft_lock_acquire(l, WEFT_FOREVER);
+  return r;
 }

@@ -6,7 +6,7 @@
  * Threads that find it running set WAITING and park until the runner is
  * done. On a 32-bit word the ident is cut to 29 bits: a false EDEADLK would
  * need two threads whose idents agree there, one inside fn. */
-#include "internal.h"
+#include "park.h"
 
 #define RUNNING ((uintptr_t)1)
 #define WAITING ((uintptr_t)2)
@@ -27,8 +27,9 @@ int weft_call_once(weft_once *o, void (*fn)(void *), void *arg) {
     if (v == 0) {
       if (!weft__cas(&o->state_, &v, RUNNING | me, memory_order_acquire)) continue;
       fn(arg);
-      if (weft__exchange(&o->state_, DONE, memory_order_acq_rel) & WAITING)
-        weft__unpark_all(&o->state_);
+      uintptr_t was = weft__exchange(&o->state_, DONE, memory_order_acq_rel);
+      assert((was & ~WAITING) == (RUNNING | me)); /* nobody else ran it meanwhile */
+      if (was & WAITING) weft__unpark_all(&o->state_);
       return WEFT_OK;
     }
     if ((v & ~(RUNNING | WAITING)) == me) return WEFT_EDEADLK; /* called from its own fn */

@@ -11,13 +11,17 @@
  * condition's waiters onto its lock, so that the lock's release is their
  * only wake-up). Its address then changes under both buckets' locks, so a
  * waiter that times out finds its current bucket by locking the bucket of
- * the address it read and checking that the address still holds. */
-#include "internal.h"
+ * the address it read and checking that the address still holds.
+ *
+ * Below the lot are only the base, the port and the calling thread's record
+ * (self.h); what parks and why is the business of the layers above. */
+#include "park.h"
+#include "self.h"
 
 #include <string.h>
 
 typedef struct waiter {
-  struct waiter *next, *prev;
+  weft__link link;
   uintptr_t addr; /* atomic: changed only under its old and new buckets' locks */
   weft__parker *parker;
   void *park_arg;
@@ -27,7 +31,7 @@ typedef struct waiter {
 
 typedef struct bucket {
   _Alignas(64) uintptr_t lock;
-  waiter *head, *tail;
+  weft__list queue;
 } bucket;
 
 #define NBUCKETS 256
@@ -59,31 +63,30 @@ static void bucket_unlock(bucket *b) {
   weft__chaos(); /* let others into the gap after it */
 }
 
+static bool bucket_held(const bucket *b) {
+  return atomic_load_explicit((_Atomic uintptr_t *)&b->lock, memory_order_relaxed) != 0;
+}
+
+static waiter *waiter_of(weft__link *l) {
+  return l ? WEFT__CONTAINER(l, waiter, link) : NULL;
+}
+
 static void enqueue(bucket *b, waiter *w) {
-  w->next = NULL;
-  w->prev = b->tail;
-  if (b->tail)
-    b->tail->next = w;
-  else
-    b->head = w;
-  b->tail = w;
+  assert(bucket_held(b));
+  weft__list_push_back(&b->queue, &w->link);
 }
 
 static void dequeue(bucket *b, waiter *w) {
-  if (w->prev)
-    w->prev->next = w->next;
-  else
-    b->head = w->next;
-  if (w->next)
-    w->next->prev = w->prev;
-  else
-    b->tail = w->prev;
+  assert(bucket_held(b));
+  weft__list_remove(&b->queue, &w->link);
 }
 
-static waiter *find(waiter *from, const void *addr) {
-  while (from && from->addr != (uintptr_t)addr)
+/* The first waiter for addr from `from` on (the bucket holds other
+ * addresses' waiters too). */
+static waiter *find(weft__link *from, const void *addr) {
+  while (from && waiter_of(from)->addr != (uintptr_t)addr)
     from = from->next;
-  return from;
+  return waiter_of(from);
 }
 
 /* Lock the bucket that w is queued in now. */
@@ -97,12 +100,31 @@ static bucket *lock_current(waiter *w) {
   }
 }
 
+/* -- fork: only the forking thread goes on in the child, and it is not
+ * parked; every other waiter, and any bucket lock they held, are gone.
+ * Registered at the first park: until then there is nothing to reset. -- */
+
+static void nothing(void) {}
+
+static void after_fork_child(void) {
+  memset(table, 0, sizeof table);
+}
+
+static const weft__fork_hooks lot_fork = {nothing, nothing, after_fork_child};
+static uintptr_t fork_registered;
+
+/* -- parking -- */
+
 /* Enqueue if *check == expected (check NULL: always), then sleep. */
 static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
                 void (*before_sleep)(void *), void *arg, int64_t deadline, void *park_arg,
                 int spins) {
   struct weft_thread *self = weft__self();
   if (!self) return WEFT_ENOMEM;
+  if (!weft__load(&fork_registered, memory_order_relaxed)) {
+    weft__on_fork(WEFT__FORK_LOT, &lot_fork);
+    weft__store(&fork_registered, 1, memory_order_relaxed);
+  }
   waiter w = {.addr = (uintptr_t)addr, .parker = &self->parker, .park_arg = park_arg};
   bucket *b = bucket_of(addr);
   bucket_lock(b);
@@ -122,7 +144,10 @@ static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
   /* Only a waker gives this parker a permit, so a consumed permit means
    * this wait was woken. */
   weft__chaos();
-  if (weft__parker_park(w.parker, deadline) == WEFT_OK) return WEFT__PARK_OK;
+  if (weft__parker_park(w.parker, deadline) == WEFT_OK) {
+    assert(weft__load(&w.woken, memory_order_relaxed)); /* only a waker gives the permit */
+    return WEFT__PARK_OK;
+  }
   b = lock_current(&w);
   bool woken = w.woken != 0;
   if (!woken) dequeue(b, &w);
@@ -155,33 +180,25 @@ int weft__park_then(const void *addr, void (*before_sleep)(void *), void *arg, i
   return park(addr, NULL, 0, before_sleep, arg, deadline, park_arg, PARK_SPINS);
 }
 
-static void release_lock(void *l) {
-  weft_lock_release(l);
-}
+/* -- waking -- */
 
-int weft__park_unlocking(const void *addr, weft_lock *l, int64_t deadline) {
-  int r = park(addr, NULL, 0, release_lock, l, deadline, NULL, PARK_SPINS);
-  if (r == WEFT_ENOMEM) { /* no parker for this foreign thread: poll */
-    weft_lock_release(l);
-    weft__port_sleep(50000);
-    r = WEFT__PARK_AGAIN;
-  }
-  weft_lock_acquire(l, WEFT_FOREVER);
-  return r;
+/* Under the bucket lock: w is woken; its permit is given after the lock. */
+static void take(bucket *b, waiter *w) {
+  dequeue(b, w);
+  weft__store(&w->woken, 1, memory_order_relaxed);
 }
 
 bool weft__unpark_one(const void *addr, bool (*fn)(void *arg, void *park_arg, bool more),
                       void *arg) {
   bucket *b = bucket_of(addr);
   bucket_lock(b);
-  waiter *w = find(b->head, addr);
+  waiter *w = find(b->queue.head, addr);
   /* The callback sees the queue as it is and may decide that nobody is
    * woken (a lock's release that finds the lock already released). */
-  if (fn && !fn(arg, w ? w->park_arg : NULL, w && find(w->next, addr))) w = NULL;
+  if (fn && !fn(arg, w ? w->park_arg : NULL, w && find(w->link.next, addr))) w = NULL;
   weft__parker *p = NULL;
   if (w) {
-    dequeue(b, w);
-    weft__store(&w->woken, 1, memory_order_relaxed);
+    take(b, w);
     p = w->parker;
   }
   bucket_unlock(b);
@@ -191,26 +208,24 @@ bool weft__unpark_one(const void *addr, bool (*fn)(void *arg, void *park_arg, bo
 
 size_t weft__unpark_all_after(const void *addr, void (*publish)(void *arg), void *arg) {
   bucket *b = bucket_of(addr);
-  waiter *woken = NULL, **tail = &woken;
+  weft__list woken = {NULL, NULL};
   bucket_lock(b);
   /* Whatever the wake-up is for becomes true under the same lock that a
    * new waiter's check takes: a thread that parks after this finds it
    * (or its undoing) and is not among those woken here. */
   if (publish) publish(arg);
-  for (waiter *w = find(b->head, addr), *next; w; w = find(next, addr)) {
-    next = w->next;
-    dequeue(b, w);
-    weft__store(&w->woken, 1, memory_order_relaxed);
-    w->next = NULL;
-    *tail = w;
-    tail = &w->next;
+  for (waiter *w = find(b->queue.head, addr), *next; w; w = next) {
+    next = find(w->link.next, addr);
+    take(b, w);
+    weft__list_push_back(&woken, &w->link);
   }
   bucket_unlock(b);
   size_t n = 0;
-  /* Each waiter stays parked, so its frame stays valid, until its permit. */
-  for (waiter *w = woken, *next; w; w = next, n++) {
-    next = w->next;
-    weft__parker_unpark(w->parker);
+  /* Each waiter stays parked, so its frame stays valid, until its permit:
+   * read the next link first. */
+  for (weft__link *l = woken.head, *next; l; l = next, n++) {
+    next = l->next;
+    weft__parker_unpark(waiter_of(l)->parker);
   }
   return n;
 }
@@ -228,13 +243,13 @@ int weft__requeue(const void *from, const void *to, size_t n, bool (*may_move)(v
   if (second != first) bucket_lock(second);
   int status = WEFT_OK;
   *moved = 0;
-  waiter *w = find(bf->head, from);
+  waiter *w = find(bf->queue.head, from);
   if (w && n > 0 && !may_move(arg)) {
     status = WEFT_EAGAIN;
     w = NULL;
   }
-  for (waiter *next; w && *moved < n; w = find(next, from), ++*moved) {
-    next = w->next;
+  for (waiter *next; w && *moved < n; w = next, ++*moved) {
+    next = find(w->link.next, from);
     dequeue(bf, w);
     weft__store(&w->addr, (uintptr_t)to, memory_order_relaxed);
     w->requeued = true;
@@ -243,10 +258,4 @@ int weft__requeue(const void *from, const void *to, size_t n, bool (*may_move)(v
   if (second != first) bucket_unlock(second);
   bucket_unlock(first);
   return status;
-}
-
-void weft__park_after_fork(void) {
-  /* Only the forking thread lives on in the child: every other waiter and
-   * any lock they held are gone. */
-  memset(table, 0, sizeof table);
 }

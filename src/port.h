@@ -21,20 +21,31 @@
 /* Name of the backend, as weft_backend() reports it. */
 extern const char weft__port_name[];
 
-/* Called once, before anything else in the port (from the core's process
- * constructor, so it must not allocate through weft). On fork-capable
- * systems it installs weft__before_fork/after_fork_* (pthread_atfork). */
-int weft__port_init(void);
+/* How the port reaches the core: function pointers, so that the port calls
+ * nothing above it by name. */
+typedef struct weft__port_hooks {
+  void (*thread_start)(void *arg); /* what a created thread runs */
+  void (*thread_exit)(void *arg);  /* a thread whose exit hook is armed ends */
+  void (*before_fork)(void);       /* pthread_atfork's three, where the OS forks */
+  void (*after_fork_parent)(void);
+  void (*after_fork_child)(void);
+} weft__port_hooks;
+
+/* Called once, before anything else in the port (from the core's first
+ * use, maybe a constructor, so it must not allocate through weft). Keeps
+ * `hooks` (static storage); on fork-capable systems installs its fork hooks
+ * (pthread_atfork). */
+int weft__port_init(const weft__port_hooks *hooks);
 
 /* -- threads -- */
 
-/* Start an OS thread running entry(arg) with the given stack size (0: the OS
- * default; otherwise raised to the OS minimum and rounded up to pages).
- * WEFT_OK; WEFT_EAGAIN if the OS refused, WEFT_ENOMEM if memory is short
- * (nothing is left behind either way). *t need not outlive the call: the
- * caller may keep it on its stack and release it at once (detach). */
-int weft__port_thread_create(weft__os_thread *t, size_t stack_size, void (*entry)(void *),
-                             void *arg);
+/* Start an OS thread running hooks->thread_start(arg) with the given stack
+ * size (0: the OS default; otherwise raised to the OS minimum and rounded up
+ * to pages). WEFT_OK, or WEFT_EAGAIN if the OS refused (nothing is left
+ * behind). Allocates nothing: arg is the core's own start block. *t need not
+ * outlive the call: the caller may keep it on its stack and release it at
+ * once (detach). */
+int weft__port_thread_create(weft__os_thread *t, size_t stack_size, void *arg);
 /* Give up the handle of a created thread. `joinable_wait` is true when the
  * caller is not the thread itself: then wait for the OS thread to be gone
  * (it has already finished weft's work) and reclaim it; else detach it. */
@@ -76,18 +87,12 @@ void *weft__port_tls_get(void);
 void weft__port_tls_set(void *p);
 
 /* -- thread exit and process exit --
- * One native per-thread slot whose destructor runs weft__thread_exit_hook()
- * (core) when a thread that armed it ends, weft or foreign, normally or by
- * the OS thread-exit call. Disarming (arg NULL) means no call. */
+ * One native per-thread slot whose destructor runs hooks->thread_exit(arg)
+ * when a thread that armed it ends, weft or foreign, normally or by the OS
+ * thread-exit call. Disarming (arg NULL) means no call. */
 int weft__port_exit_hook_arm(void *arg);
 /* Run fn when the process ends normally (main returns or exit()), before
  * other threads are killed. Called once. */
 int weft__port_atexit(void (*fn)(void));
-
-/* Provided by the core, called by the port. */
-void weft__thread_exit_hook(void *arg);
-void weft__before_fork(void);
-void weft__after_fork_parent(void);
-void weft__after_fork_child(void);
 
 #endif /* WEFT_PORT_H */

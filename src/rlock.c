@@ -1,7 +1,7 @@
 /* weft_rlock: a weft_lock plus the owner's ident and a depth that only the
  * owner touches. The owner field is read by other threads (to learn they do
  * not own it), so it is accessed atomically; the depth is not. */
-#include "internal.h"
+#include "lock.h"
 
 #define MAX_DEPTH (UINT32_MAX - 1)
 

@@ -3,7 +3,7 @@
  * 0), so release makes no call into the parking lot when nobody waits.
  * Both sides use sequentially consistent operations: either release sees
  * the waiter, or the waiter's park sees the new value and does not sleep. */
-#include "internal.h"
+#include "park.h"
 
 #include <limits.h>
 

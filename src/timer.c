@@ -15,8 +15,9 @@
  * joiners park on `state`. A timer is in one place at a time: the heap
  * (pending), the ready list (due, no helper yet) or the running list (its
  * call in progress), so that exit and fork can find every one of them. */
-#include "internal.h"
-#include "list.h"
+#include "lock.h"
+#include "subsystem.h"
+#include "thread.h"
 
 #include <string.h>
 
@@ -48,10 +49,10 @@ static uintptr_t lead_word, idle_word, quiet_word; /* parking addresses */
 static bool has_leader;
 static int64_t lead_until = WEFT__FOREVER; /* what the leader sleeps towards */
 static size_t ready_len;
-static size_t n_helpers;    /* helper threads alive */
-static size_t n_idle;       /* parked idle and not yet called on */
-static size_t n_coming;     /* called on (woken or just started), not yet back at the lock */
-static size_t n_non_daemon; /* non-daemon one-shot timers pending or running */
+static size_t n_helpers;       /* helper threads alive */
+static size_t n_idle;          /* parked idle and not yet called on */
+static size_t n_coming;        /* called on (woken or just started), not yet back at the lock */
+static size_t n_non_daemon;    /* non-daemon one-shot timers pending or running */
 static size_t n_quiet_waiters; /* parked on quiet_word */
 static bool exiting;           /* the process is ending: periodic timers stop */
 static bool closed;            /* the exit wait is over: no more starts */
@@ -150,11 +151,10 @@ static void heap_remove(struct weft_timer *t) {
 
 /* -- helper threads -- */
 
-static int spawn(void (*entry)(void *)) {
-  weft__os_thread os;
-  int status = weft__port_thread_create(&os, 0, entry, NULL);
-  if (status == WEFT_OK) weft__port_thread_release(&os, false); /* detach */
-  return status;
+static void helper_main(void *unused);
+
+static int spawn(void) {
+  return weft__start_helper("weft-timer", helper_main, NULL);
 }
 
 static void set_state(struct weft_timer *t, uintptr_t state) {
@@ -163,15 +163,15 @@ static void set_state(struct weft_timer *t, uintptr_t state) {
 
 /* Under the lock: the timer has run or been cancelled for good. */
 static void settle(struct weft_timer *t, uintptr_t state) {
+  assert(t->state == PENDING || t->state == RUNNING);
   if (awaited(t)) {
+    assert(n_non_daemon > 0);
     n_non_daemon--;
     if (n_quiet_waiters) weft__unpark_all(&quiet_word); /* they count for themselves */
   }
   set_state(t, state);
   weft__unpark_all(&t->state);
 }
-
-static void helper_main(void *unused);
 
 /* Under the lock: make sure a thread is on its way for each ready timer and
  * for the lead if nobody has it: idle helpers first, then new ones. False if
@@ -183,7 +183,7 @@ static bool call_helpers(void) {
     n_idle--;
     n_coming++;
   }
-  for (; need > 0 && spawn(helper_main) == WEFT_OK; need--) {
+  for (; need > 0 && spawn() == WEFT_OK; need--) {
     n_helpers++;
     n_coming++;
   }
@@ -263,7 +263,7 @@ static void lead(struct weft_thread *self) {
 
 static void helper_main(void *unused) {
   (void)unused;
-  struct weft_thread *self = weft__become_helper("weft-timer");
+  struct weft_thread *self = weft__self_if_any();
   weft_lock_acquire(&lock, WEFT_FOREVER);
   n_coming--; /* call_helpers counted this thread in when it started it */
   for (;;) {
@@ -287,6 +287,8 @@ static void helper_main(void *unused) {
     }
   }
 }
+
+static void register_once(void);
 
 /* -- the API -- */
 
@@ -329,7 +331,8 @@ int weft_timer_set_daemon(weft_timer *t, bool daemon) {
 
 int weft_timer_start(weft_timer *t) {
   if (!t) return WEFT_EINVAL;
-  weft__ensure_exit_wait();
+  register_once();
+  weft__process_arm_exit();
   weft_lock_acquire(&lock, WEFT_FOREVER);
   int status = WEFT_OK;
   if (t->state != NEW)
@@ -422,15 +425,20 @@ static void stop_periodic(void) {
   }
 }
 
-int weft__timers_wait(int64_t deadline, bool try_only, bool at_exit, bool *waited) {
-  int status = WEFT_OK;
+/* Process exit has begun: periodic timers are stopped, not awaited; daemon
+ * timers are left to die with the process. */
+static void exit_begin(void) {
   weft_lock_acquire(&lock, WEFT_FOREVER);
-  if (at_exit && !exiting) {
-    /* Periodic timers are stopped, not awaited; daemon timers are left to
-     * die with the process. */
+  if (!exiting) {
     exiting = true;
     stop_periodic();
   }
+  weft_lock_release(&lock);
+}
+
+static int wait_quiet(int64_t deadline, bool try_only, bool *waited) {
+  int status = WEFT_OK;
+  weft_lock_acquire(&lock, WEFT_FOREVER);
   size_t own = own_share();
   *waited = n_non_daemon > own;
   while (n_non_daemon > own) {
@@ -450,20 +458,12 @@ int weft__timers_wait(int64_t deadline, bool try_only, bool at_exit, bool *waite
   return status;
 }
 
-bool weft__timers_close(void) {
-  weft_lock_acquire(&lock, WEFT_FOREVER);
-  bool quiet = n_non_daemon <= own_share();
-  if (quiet) closed = true;
-  weft_lock_release(&lock);
-  return quiet;
+static bool quiet_locked(void) {
+  return n_non_daemon <= own_share();
 }
 
-void weft__timers_before_fork(void) {
-  weft_lock_acquire(&lock, WEFT_FOREVER);
-}
-
-void weft__timers_after_fork_parent(void) {
-  weft_lock_release(&lock);
+static void close_locked(void) {
+  closed = true;
 }
 
 /* Under the (inherited) lock: a timer whose helper is gone ends here: a
@@ -474,7 +474,7 @@ static void end_in_child(struct weft_timer *t, uintptr_t state) {
   weft_timer_unref(t);
 }
 
-void weft__timers_after_fork_child(void) {
+static void after_fork_child(void) {
   /* Only the forking thread lives on: the helpers are gone. If it is one
    * of them, in a callback, that timer is still running, here. */
   for (size_t i = 0; i < heap_len; i++)
@@ -493,6 +493,21 @@ void weft__timers_after_fork_child(void) {
   lead_until = WEFT__FOREVER;
   n_helpers = current ? 1 : 0;
   n_idle = n_coming = n_quiet_waiters = 0;
+
   n_non_daemon = own_share();
-  weft__store(&lock.v_, 0, memory_order_relaxed);
+}
+
+static weft__subsystem timers_subsystem = {WEFT__ORDER_TIMERS, &lock,        exit_begin,
+                                           wait_quiet,         quiet_locked, close_locked,
+                                           after_fork_child,   NULL};
+
+static void register_timers(void *unused) {
+  (void)unused;
+  weft__process_register(&timers_subsystem);
+}
+
+/* At the first start: until then no timer is pending. */
+static void register_once(void) {
+  static weft_once once = WEFT_ONCE_INIT;
+  weft_call_once(&once, register_timers, NULL);
 }

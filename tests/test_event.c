@@ -245,4 +245,3 @@ void test_event_stress_set_clear(void) {
   CHECK(weft_event_is_set(&r.ev));
   CHECK(atomic_load(&r.waits) >= RACE_WAITERS);
 }
-

@@ -290,8 +290,8 @@ void test_lock_release_race(void) {
     atomic_store(&r.ready, 0);
     atomic_store(&r.done, 0);
     atomic_store(&r.round, round); /* the acquirer blocks on the lock */
-    weft_sleep(0.0005);             /* and parks, after its yields */
-    atomic_store(&r.go, round);     /* then the two releases race */
+    weft_sleep(0.0005);            /* and parks, after its yields */
+    atomic_store(&r.go, round);    /* then the two releases race */
     test_await_count(&r.done, 3);
     long held = atomic_load(&r.acquired) - atomic_load(&r.released);
     if (held != (weft_lock_locked(&r.l) ? 1 : 0))

@@ -811,6 +811,45 @@ void test_thread_stack_size_absurd(void) {
   weft_thread_unref(t);
 }
 
+/* A start the OS refuses goes back to NEW and wakes a join that saw it
+ * starting. The joiner polls with join(t, 0) until it catches the start
+ * under way (WEFT_TIMEOUT), then joins with a long timeout: it must get
+ * WEFT_ESTATE at once, not sleep to its deadline. */
+typedef struct failing_start {
+  weft_thread *t;
+  atomic_int stop, caught;
+  _Atomic double worst;
+} failing_start;
+
+static void join_failing(void *arg) {
+  failing_start *f = arg;
+  while (!atomic_load(&f->stop)) {
+    if (weft_thread_join(f->t, 0) != WEFT_TIMEOUT) continue;
+    double t0 = weft_monotonic();
+    CHECK_STATUS(weft_thread_join(f->t, 10.0), WEFT_ESTATE);
+    double took = weft_monotonic() - t0;
+    if (took > atomic_load(&f->worst)) atomic_store(&f->worst, took);
+    atomic_fetch_add(&f->caught, 1);
+  }
+}
+
+void test_thread_start_fail_wakes_join(void) {
+  failing_start f = {weft_thread_new(set_int, NULL), 0, 0, 0};
+  CHECK(f.t != NULL);
+  skip_unless_stack_size(weft_thread_set_stack_size(f.t, (size_t)1 << 62));
+  weft_thread *joiner = test_spawn(join_failing, &f);
+  double t0 = weft_monotonic();
+  while (atomic_load(&f.caught) < 20 && weft_monotonic() - t0 < 20.0)
+    CHECK_STATUS(weft_thread_start(f.t), WEFT_EAGAIN);
+  atomic_store(&f.stop, 1);
+  test_join(joiner);
+  if (atomic_load(&f.caught) == 0)
+    test_fail_(__FILE__, __LINE__, "in 20 s the joiner never caught the start under way");
+  if (atomic_load(&f.worst) > 1.0)
+    test_fail_(__FILE__, __LINE__, "a join of a failed start took %.3f s", atomic_load(&f.worst));
+  weft_thread_unref(f.t);
+}
+
 /* ---- NULL handles ----------------------------------------------------------- */
 
 void test_thread_null(void) {

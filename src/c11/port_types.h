@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <threads.h>
 
+#include "list.h"
+
 typedef thrd_t weft__os_thread;
 
 /* C11 can block only on a mutex or a condition variable, so the permit is a
@@ -13,7 +15,7 @@ typedef struct weft__parker {
   mtx_t mutex;
   cnd_t cond;
   bool permit;
-  struct weft__parker *prev, *next; /* in the clock watcher's list while in a timed wait */
+  weft__link link; /* in the clock watcher's list while in a timed wait */
 } weft__parker;
 
 #endif

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #define _DARWIN_C_SOURCE
 #include "internal.h"
+#include "posix.h"
 
 #include <time.h>
 
@@ -44,8 +45,7 @@ int weft__parker_park(weft__parker *p, int64_t deadline) {
         return atomic_exchange_explicit(word(p), EMPTY, memory_order_acquire) == PERMIT
                    ? WEFT_OK
                    : WEFT_TIMEOUT;
-      ts.tv_sec = (time_t)(left / 1000000000);
-      ts.tv_nsec = (long)(left % 1000000000);
+      ts = weft__timespec(left);
       timeout = &ts;
     }
     v = EMPTY;
@@ -85,19 +85,14 @@ void weft__parker_destroy(weft__parker *p) {
   pthread_mutex_destroy(&p->mutex);
 }
 
-static struct timespec to_timespec(int64_t ns) {
-  struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
-  return ts;
-}
-
 /* One timed wait towards the deadline; returns may be early or spurious. */
 static void wait_some(weft__parker *p, int64_t deadline, int64_t now) {
 #if defined(WEFT_HAVE_CONDATTR_SETCLOCK)
   (void)now;
-  struct timespec ts = to_timespec(deadline);
+  struct timespec ts = weft__timespec(deadline);
   pthread_cond_timedwait(&p->cond, &p->mutex, &ts);
 #elif defined(WEFT_HAVE_COND_TIMEDWAIT_RELATIVE_NP)
-  struct timespec ts = to_timespec(deadline - now);
+  struct timespec ts = weft__timespec(deadline - now);
   pthread_cond_timedwait_relative_np(&p->cond, &p->mutex, &ts);
 #else
   /* Only the wall clock: wait in short slices and re-check the monotonic
@@ -107,7 +102,7 @@ static void wait_some(weft__parker *p, int64_t deadline, int64_t now) {
   clock_gettime(CLOCK_REALTIME, &wall);
   int64_t until =
       (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec + (left < SLICE_NS ? left : SLICE_NS);
-  struct timespec ts = to_timespec(until);
+  struct timespec ts = weft__timespec(until);
   pthread_cond_timedwait(&p->cond, &p->mutex, &ts);
 #endif
 }

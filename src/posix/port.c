@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #define _DARWIN_C_SOURCE
 #include "internal.h"
+#include "posix.h"
+#include "unix.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -9,21 +11,20 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
-#if defined(WEFT_HAVE_PRCTL_SET_NAME)
-#include <sys/prctl.h>
-#endif
 
 const char weft__port_name[] = "posix";
 
+static const weft__port_hooks *hooks;
 static pthread_key_t exit_key;
 
 static void exit_key_destructor(void *arg) {
-  weft__thread_exit_hook(arg);
+  hooks->thread_exit(arg);
 }
 
-int weft__port_init(void) {
+int weft__port_init(const weft__port_hooks *h) {
+  hooks = h;
   if (pthread_key_create(&exit_key, exit_key_destructor) != 0) return WEFT_EAGAIN;
-  pthread_atfork(weft__before_fork, weft__after_fork_parent, weft__after_fork_child);
+  pthread_atfork(h->before_fork, h->after_fork_parent, h->after_fork_child);
   return WEFT_OK;
 }
 
@@ -37,15 +38,8 @@ int weft__port_atexit(void (*fn)(void)) {
 
 /* -- threads -- */
 
-typedef struct start {
-  void (*entry)(void *);
-  void *arg;
-} start;
-
-static void *trampoline(void *p) {
-  start s = *(start *)p;
-  weft__free(p);
-  s.entry(s.arg);
+static void *trampoline(void *arg) {
+  hooks->thread_start(arg);
   return NULL;
 }
 
@@ -58,18 +52,12 @@ static int set_stack_size(pthread_attr_t *attr, size_t size) {
   return pthread_attr_setstacksize(attr, size) == 0 ? WEFT_OK : WEFT_EAGAIN;
 }
 
-int weft__port_thread_create(weft__os_thread *t, size_t stack_size, void (*entry)(void *),
-                             void *arg) {
-  start *s = weft__malloc(sizeof *s);
-  if (!s) return WEFT_ENOMEM;
-  s->entry = entry;
-  s->arg = arg;
+int weft__port_thread_create(weft__os_thread *t, size_t stack_size, void *arg) {
   pthread_attr_t attr;
-  int status = pthread_attr_init(&attr) == 0 ? WEFT_OK : WEFT_EAGAIN;
-  if (status == WEFT_OK && stack_size) status = set_stack_size(&attr, stack_size);
-  if (status == WEFT_OK && pthread_create(t, &attr, trampoline, s) != 0) status = WEFT_EAGAIN;
+  if (pthread_attr_init(&attr) != 0) return WEFT_EAGAIN;
+  int status = stack_size ? set_stack_size(&attr, stack_size) : WEFT_OK;
+  if (status == WEFT_OK && pthread_create(t, &attr, trampoline, arg) != 0) status = WEFT_EAGAIN;
   pthread_attr_destroy(&attr);
-  if (status != WEFT_OK) weft__free(s);
   return status;
 }
 
@@ -88,13 +76,8 @@ void weft__port_yield(void) {
   sched_yield();
 }
 
-static struct timespec to_timespec(int64_t ns) {
-  struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
-  return ts;
-}
-
 void weft__port_sleep(int64_t ns) {
-  struct timespec ts = to_timespec(ns);
+  struct timespec ts = weft__timespec(ns);
   nanosleep(&ts, NULL);
 }
 
@@ -105,14 +88,12 @@ int64_t weft__port_now(void) {
 }
 
 uint64_t weft__port_native_id(void) {
-#if defined(WEFT_HAVE_GETTID)
-  return (uint64_t)gettid();
-#elif defined(WEFT_HAVE_PTHREAD_THREADID_NP)
+#if defined(WEFT_HAVE_PTHREAD_THREADID_NP)
   uint64_t id = 0;
   pthread_threadid_np(NULL, &id);
   return id;
 #else
-  return 0;
+  return weft__unix_tid(); /* 0 where there is no gettid either */
 #endif
 }
 
@@ -120,7 +101,7 @@ size_t weft__port_name_max(void) {
 #if defined(__APPLE__)
   return 63;
 #else
-  return 15; /* Linux's limit, and a safe one elsewhere */
+  return 15;               /* Linux's limit, and a safe one elsewhere */
 #endif
 }
 
@@ -129,10 +110,8 @@ void weft__port_set_name_self(const char *name) {
   pthread_setname_np(pthread_self(), name);
 #elif defined(WEFT_HAVE_SETNAME_NP_SELF)
   pthread_setname_np(name);
-#elif defined(WEFT_HAVE_PRCTL_SET_NAME)
-  prctl(PR_SET_NAME, name, 0, 0, 0);
 #else
-  (void)name;
+  weft__unix_prctl_name(name); /* does nothing without prctl */
 #endif
 }
 

@@ -27,7 +27,7 @@ bool weft__win32_process_ending(void) {
  * it also runs for the exiting thread, whose hook would take locks that
  * killed threads may hold: skip it then, the process is going anyway. */
 static void NTAPI fls_callback(void *value) {
-  if (value && !weft__win32_process_ending()) weft__thread_exit_hook(value);
+  if (value && !weft__win32_process_ending()) weft__win32_hooks->thread_exit(value);
 }
 
 /* The module holding this code: the executable, or a DLL (weft's, or the

@@ -31,7 +31,10 @@ void weft__port_tls_set(void *p) {
   TlsSetValue(tls_index, p);
 }
 
-int weft__port_init(void) {
+const weft__port_hooks *weft__win32_hooks;
+
+int weft__port_init(const weft__port_hooks *hooks) {
+  weft__win32_hooks = hooks;
   tls_index = TlsAlloc();
   if (tls_index == TLS_OUT_OF_INDEXES) return WEFT_EAGAIN;
   FARPROC f = lookup(L"kernel32.dll", "SetThreadDescription");
@@ -43,35 +46,18 @@ int weft__port_init(void) {
 
 /* -- threads -- */
 
-typedef struct start {
-  void (*entry)(void *);
-  void *arg;
-} start;
-
-static unsigned __stdcall trampoline(void *p) {
-  start s = *(start *)p;
-  weft__free(p);
-  s.entry(s.arg);
+static unsigned __stdcall trampoline(void *arg) {
+  weft__win32_hooks->thread_start(arg);
   return 0;
 }
 
-int weft__port_thread_create(weft__os_thread *t, size_t stack_size, void (*entry)(void *),
-                             void *arg) {
+int weft__port_thread_create(weft__os_thread *t, size_t stack_size, void *arg) {
   if (stack_size > UINT_MAX) return WEFT_EAGAIN;
-  /* The new thread's own copy: *t may be gone before it runs (helpers keep
-   * their handle on the creator's stack). */
-  start *s = weft__malloc(sizeof *s);
-  if (!s) return WEFT_ENOMEM;
-  s->entry = entry;
-  s->arg = arg;
   /* Reserve the whole size (Windows rounds it up to its granularity);
    * without the flag the size would be the initial commit. */
   unsigned flags = stack_size ? STACK_SIZE_PARAM_IS_A_RESERVATION : 0;
-  uintptr_t h = _beginthreadex(NULL, (unsigned)stack_size, trampoline, s, flags, NULL);
-  if (!h) {
-    weft__free(s);
-    return WEFT_EAGAIN;
-  }
+  uintptr_t h = _beginthreadex(NULL, (unsigned)stack_size, trampoline, arg, flags, NULL);
+  if (!h) return WEFT_EAGAIN;
   t->handle = (HANDLE)h;
   return WEFT_OK;
 }

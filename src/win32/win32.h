@@ -30,6 +30,8 @@ static inline DWORD weft__win32_ms(int64_t left_ns) {
 /* True once ExitProcess has begun: the other threads are gone, perhaps
  * holding weft's locks, so exit-time work must be skipped. */
 bool weft__win32_process_ending(void);
+/* The core's hooks, from weft__port_init. */
+extern const weft__port_hooks *weft__win32_hooks;
 /* exit.c's part of weft__port_init: the FLS slot and the look-ups. */
 int weft__win32_exit_init(void);
 

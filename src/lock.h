@@ -1,0 +1,32 @@
+/* What the primitives built on weft_lock share about it (lock.c, rlock.c). */
+#ifndef WEFT_LOCK_H
+#define WEFT_LOCK_H
+
+#include "park.h"
+
+/* weft_lock_acquire with a monotonic deadline. */
+int weft__lock_acquire_until(weft_lock *l, int64_t deadline);
+
+/* Park on addr with *l released meanwhile (it is held on entry and again on
+ * return, whatever the outcome). For objects guarded by a weft_lock. */
+int weft__park_unlocking(const void *addr, weft_lock *l, int64_t deadline);
+
+/* A thread parked on a lock's word: the park_arg of every lock waiter, and
+ * of a condition's waiters, which notify moves onto the lock's queue. */
+typedef struct weft__lock_waiter {
+  int64_t since;   /* when it parked */
+  bool handed_off; /* the release passed the lock to it */
+} weft__lock_waiter;
+
+/* Move up to n waiters parked on `from` onto l, which the caller holds, so
+ * that l's releases wake them one by one; each must park with a
+ * weft__lock_waiter as its park_arg. Returns how many moved, or SIZE_MAX if
+ * l turned out not to be held (then the caller wakes them itself). */
+size_t weft__lock_take_waiters(weft_lock *l, const void *from, size_t n);
+
+/* For conditions: let go of an owned rlock entirely; once its lock is held
+ * again, make the caller its owner at the same depth. */
+void weft__rlock_release_all(weft_rlock *r, uint32_t *depth);
+void weft__rlock_restore(weft_rlock *r, uint32_t depth);
+
+#endif /* WEFT_LOCK_H */

@@ -1,0 +1,48 @@
+/* The parking lot (park.c): threads wait on an address and are woken in
+ * FIFO order. Below it are only the base, the port and the calling
+ * thread's record (self.h). */
+#ifndef WEFT_PARK_H
+#define WEFT_PARK_H
+
+#include "internal.h"
+
+enum { WEFT__PARK_OK = 0, WEFT__PARK_TIMEOUT = WEFT_TIMEOUT, WEFT__PARK_AGAIN = 100 };
+
+/* Park the calling thread on addr if *addr (sizeof(uintptr_t) bytes, read
+ * atomically) still equals *expected, until unparked or the deadline.
+ * park_arg is handed to the unparker's callback. Returns WEFT__PARK_OK when
+ * unparked, WEFT__PARK_TIMEOUT at the deadline, WEFT__PARK_AGAIN when the
+ * value differed (or no parker could be had: then after a short sleep). */
+int weft__park(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg);
+/* weft__park, watching for the wake-up `spins` times (yielding) before
+ * the OS sleep; weft__park watches a few dozen times. 0 for waiters whose
+ * wakers should not pay for a wake-up that comes too soon (a queue's
+ * getters, which rather let items pile up). */
+int weft__park_spinning(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg,
+                        int spins);
+/* Like weft__park without the value check: enqueue, then call
+ * before_sleep(arg) outside the lot's lock, then wait. WEFT_ENOMEM (and
+ * before_sleep not called) when the calling thread has no record. */
+int weft__park_then(const void *addr, void (*before_sleep)(void *), void *arg, int64_t deadline,
+                    void *park_arg);
+/* Wake the longest-parked thread on addr. If fn is set, it runs first,
+ * under the lot's lock, with that thread's park_arg (NULL if none) and
+ * whether others would remain parked on addr; if it returns false nobody is
+ * woken. Returns true if a thread was woken. */
+bool weft__unpark_one(const void *addr, bool (*fn)(void *arg, void *park_arg, bool more),
+                      void *arg);
+/* Wake every thread parked on addr; returns how many. */
+size_t weft__unpark_all(const void *addr);
+/* The same, with publish(arg) run first under the lot's lock: for a waker
+ * that must change the word and wake in one step, so that a thread that
+ * parks after the change is not woken by it (it sees the change instead). */
+size_t weft__unpark_all_after(const void *addr, void (*publish)(void *arg), void *arg);
+/* Move up to n threads parked on `from`, longest-parked first, to the end
+ * of `to`'s queue, without waking them; *moved says how many. may_move(arg)
+ * runs under both queues' locks before the first one moves: if it returns
+ * false nothing moves and the result is WEFT_EAGAIN. A moved thread wakes
+ * only when `to` is unparked, and its park then counts as woken. */
+int weft__requeue(const void *from, const void *to, size_t n, bool (*may_move)(void *arg),
+                  void *arg, size_t *moved);
+
+#endif /* WEFT_PARK_H */
