@@ -180,9 +180,13 @@ static void after_fork_child(void) {
   main_thread = me;
 }
 
-static weft__subsystem threads_subsystem = {
-    WEFT__ORDER_THREADS, &registry_lock, finish_main,      wait_threads,
-    quiet_locked,        close_locked,   after_fork_child, NULL};
+static weft__subsystem threads_subsystem = {.order = WEFT__ORDER_THREADS,
+                                            .lock = &registry_lock,
+                                            .exit_begin = finish_main,
+                                            .wait = wait_threads,
+                                            .quiet_locked = quiet_locked,
+                                            .close_locked = close_locked,
+                                            .after_fork_child = after_fork_child};
 
 /* -- the layer's own start, once -- */
 
