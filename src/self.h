@@ -21,6 +21,7 @@ struct weft_thread {
   char *name; /* full name, guarded by the registry lock */
   bool daemon;
   bool registered;  /* in the registry (guarded by its lock) */
+  bool owned;       /* its owner (a pool) makes exit wait for its work, not for it */
   uintptr_t has_os; /* atomic: os holds a created thread (set once start's create returned) */
   unsigned char kind;
   size_t stack_size;

@@ -100,7 +100,7 @@ static struct weft_thread *find_waitable_locked(void) {
   struct weft_thread *me = weft__self_if_any();
   for (weft__link *l = registry.head; l; l = l->next) {
     struct weft_thread *t = record_of(l);
-    if (t->kind == WEFT__KIND_USER && !t->daemon && t != me) return weft_thread_ref(t);
+    if (t->kind == WEFT__KIND_USER && !t->daemon && !t->owned && t != me) return weft_thread_ref(t);
   }
   return NULL;
 }
@@ -154,6 +154,7 @@ static struct weft_thread *become_main(void) {
     free_name(me->name);
     me->name = weft__main_name;
     me->daemon = false;
+    me->owned = false;
   }
   me->kind = WEFT__KIND_MAIN;
   me->state = WEFT__ALIVE;
@@ -272,6 +273,16 @@ weft_thread *weft_thread_new(weft_fn target, void *arg) {
   struct weft_thread *creator = weft__self();
   struct weft_thread *t = record_running(WEFT__KIND_USER, numbered_name("Thread"), target, arg);
   if (t) t->daemon = creator ? creator->daemon : false;
+  return t;
+}
+
+weft_thread *weft__thread_new_owned(weft_fn target, void *arg, const char *name, bool daemon) {
+  ready();
+  struct weft_thread *t = record_running(WEFT__KIND_USER, weft__strdup(name), target, arg);
+  if (t) {
+    t->daemon = daemon;
+    t->owned = true;
+  }
   return t;
 }
 
