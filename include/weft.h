@@ -67,9 +67,10 @@ WEFT_API void weft_yield(void);
 WEFT_API uint64_t weft_get_ident(void);
 /* This thread's OS identifier (Linux TID, Windows thread id); 0 if unknown. */
 WEFT_API uint64_t weft_get_native_id(void);
-/* Wait for every running non-daemon thread and pending non-daemon timer
- * (except the caller and its own timer call), as at process exit.
- * WEFT_TIMEOUT if some are still running at the deadline. */
+/* Wait for every running non-daemon thread, pending non-daemon timer and
+ * queued or running task of a non-daemon pool (except the caller and its
+ * own timer call or task), as at process exit. WEFT_TIMEOUT if some are
+ * still running at the deadline. */
 WEFT_API int weft_shutdown(double timeout);
 /* Number of online CPUs (at least 1). */
 WEFT_API unsigned weft_cpu_count(void);
@@ -376,6 +377,96 @@ WEFT_API int weft_timer_cancel(weft_timer *t);
 WEFT_API int weft_timer_join(weft_timer *t, double timeout);
 WEFT_API weft_timer *weft_timer_ref(weft_timer *t);
 WEFT_API void weft_timer_unref(weft_timer *t);
+
+/* ---- Pool and futures (concurrent.futures.ThreadPoolExecutor) ---------- */
+
+typedef struct weft_pool weft_pool;
+typedef struct weft_future weft_future;
+/* A task: its return value is its future's result (C has no exceptions: a
+ * task reports failure through its result). */
+typedef void *(*weft_task)(void *arg);
+
+/* A pool of at most max_workers threads (0: min(32, weft_cpu_count() + 4)),
+ * started lazily: a submit wakes an idle worker before it starts a new
+ * one. Workers are weft threads named <prefix>_N (N from 0; the default
+ * prefix is "ThreadPoolExecutor-K", K counting pools), listed by
+ * weft_enumerate, daemons if the pool is (default: the creating thread's
+ * flag). The caller owns the pool: weft_pool_free. NULL if memory is short. */
+WEFT_API weft_pool *weft_pool_new(size_t max_workers);
+/* Before the first submit (else WEFT_ESTATE): the workers' name prefix
+ * (copied; "" restores the default), */
+WEFT_API int weft_pool_set_name_prefix(weft_pool *p, const char *prefix);
+/* a function run in each worker before its first task (NULL: none), */
+WEFT_API int weft_pool_set_initializer(weft_pool *p, weft_fn init, void *arg);
+/* and the daemon flag: at process exit a non-daemon pool's pending and
+ * running tasks finish first; a daemon pool's are dropped. */
+WEFT_API int weft_pool_set_daemon(weft_pool *p, bool daemon);
+/* Queue fn(arg); tasks start in the order they were submitted. With out,
+ * *out gets a future (one reference) for its result; out NULL: fire and
+ * forget. WEFT_ESHUTDOWN after shutdown or once process exit has finished
+ * waiting (nothing queued), WEFT_ENOMEM, WEFT_EAGAIN (or WEFT_ENOMEM) when
+ * no worker exists and none could be started (nothing queued). */
+WEFT_API int weft_pool_submit(weft_pool *p, weft_task fn, void *arg, weft_future **out);
+/* Submit fn(args[i]) for each i < n and store results[i] in order.
+ * WEFT_TIMEOUT if not all finished by the deadline (counted from the call),
+ * WEFT_ECANCELED if one was cancelled: results before the first missing
+ * one are written, the unfinished tasks are cancelled if still pending, and
+ * nothing is written after the call returns. Submit's errors likewise. */
+WEFT_API int weft_pool_map(weft_pool *p, weft_task fn, void *const *args, size_t n, void **results,
+                           double timeout);
+/* Refuse new work; cancel_futures: cancel every pending task; wait: return
+ * once every running and remaining task has finished and the workers have
+ * ended. Repeatable. WEFT_EDEADLK (and nothing done) with wait from one of
+ * the pool's own workers, or from a callback one of them runs. */
+WEFT_API int weft_pool_shutdown(weft_pool *p, bool wait, bool cancel_futures);
+/* weft_pool_shutdown(p, true, false), then free the pool; its futures stay
+ * valid until unreferenced. WEFT_EDEADLK from one of its own workers
+ * (nothing freed). */
+WEFT_API int weft_pool_free(weft_pool *p);
+
+/* A standalone future (one reference), that any thread may complete with
+ * weft_future_set_result or cancel. NULL if memory is short. */
+WEFT_API weft_future *weft_future_new(void);
+/* Complete a standalone future: waiters wake, callbacks run in this
+ * thread. WEFT_ESTATE if it is done already or belongs to a pool. */
+WEFT_API int weft_future_set_result(weft_future *f, void *result);
+/* Wait up to timeout for the result (stored in *result unless result is
+ * NULL): WEFT_OK, WEFT_TIMEOUT, or WEFT_ECANCELED if it was cancelled. */
+WEFT_API int weft_future_result(weft_future *f, double timeout, void **result);
+/* WEFT_OK if the task was pending (it will never run; the future is done)
+ * or is cancelled already (its callbacks do not run again); WEFT_ESTATE
+ * once it runs or has finished. */
+WEFT_API int weft_future_cancel(weft_future *f);
+/* Snapshots of its state: cancelled (and so done), running its task, done
+ * (finished or cancelled). */
+WEFT_API bool weft_future_cancelled(const weft_future *f);
+WEFT_API bool weft_future_running(const weft_future *f);
+WEFT_API bool weft_future_done(const weft_future *f);
+/* Call cb(f, arg) once f is done: in the thread that completes or cancels
+ * it, or at once here if it is done and its earlier callbacks have run.
+ * Callbacks run exactly once, in the order added, with no weft lock held
+ * (they may call any weft function, unref f included). WEFT_ENOMEM. */
+WEFT_API int weft_future_add_done_callback(weft_future *f, void (*cb)(weft_future *f, void *arg),
+                                           void *arg);
+/* Reference counting; ref(NULL) returns NULL, unref(NULL) does nothing. */
+WEFT_API weft_future *weft_future_ref(weft_future *f);
+WEFT_API void weft_future_unref(weft_future *f);
+
+enum { WEFT_FIRST_COMPLETED = 1, WEFT_ALL_COMPLETED = 2 };
+/* Wait until one (WEFT_FIRST_COMPLETED) or all (WEFT_ALL_COMPLETED) of
+ * fs[0..n) are done (a cancelled future is done): WEFT_OK, or WEFT_TIMEOUT.
+ * n == 0 returns WEFT_OK at once. Read each future's state afterwards. */
+WEFT_API int weft_wait(weft_future *const *fs, size_t n, int return_when, double timeout);
+typedef struct weft_as_completed weft_as_completed;
+/* An iterator over fs[0..n) (each future once, duplicates too) in the
+ * order they finish, those already done first. It holds a reference to
+ * each future until freed. NULL for a NULL array or element, or if memory
+ * is short. */
+WEFT_API weft_as_completed *weft_as_completed_new(weft_future *const *fs, size_t n);
+/* The next future to finish (borrowed from the iterator): WEFT_OK,
+ * WEFT_TIMEOUT, or WEFT_ESTATE once every future has been yielded. */
+WEFT_API int weft_as_completed_next(weft_as_completed *it, double timeout, weft_future **f);
+WEFT_API void weft_as_completed_free(weft_as_completed *it);
 
 #ifdef __cplusplus
 }

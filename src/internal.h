@@ -6,12 +6,14 @@
  * higher one registered with it):
  *
  *   subsystems timer.c        timers (on helper threads from thread.c)
+ *              pool.c         thread pools (on weft threads; future.h)
  *              thread.c       records' lives, registry, names, start/join,
  *              local.c        helpers; thread-local values (thread.h)
  *   process    process.c      exit wait, weft_shutdown, fork: runs what the
  *                             subsystems registered with it (subsystem.h)
  *   primitives lock.c rlock.c once.c cond.c sem.c event.c barrier.c
  *              queue.c fifo.c (lock.h: what they share about locks)
+ *              future.c wait.c (future.h: what the pool needs of futures)
  *   lot        park.c         wait and wake on an address (park.h)
  *   self       self.c         the calling thread's record, idents, the
  *                             port's hooks (self.h)
