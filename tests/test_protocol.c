@@ -936,6 +936,8 @@ static void pool_round(run *r, int self, long k) {
     break;
   default: /* POOL_CANCEL */
     expect_ok(r, self, k, weft_pool_submit(r->pool, cancel_task, arg, &f), "pool_submit");
+    for (long i = 0; i < k % 4; i++) /* now and then, give the worker time to win */
+      weft_yield();
     if (weft_future_cancel(f) == WEFT_OK) {
       atomic_store(&r->cancel_mark[self][k % 64], k);
       atomic_fetch_add(&r->cancels[self], 1);
