@@ -289,10 +289,8 @@ int weft_future_result(weft_future *f, double timeout, void **result) {
 bool weft__future_watch(weft_future *f, weft__watch *w) {
   weft_lock_acquire(&f->lock, WEFT_FOREVER);
   bool pending = !done_state(weft__load(&f->state, memory_order_relaxed));
-  if (pending) {
-    weft__list_push_back(&f->watches, &w->link);
-    w->listed = true;
-  }
+  w->listed = pending;
+  if (pending) weft__list_push_back(&f->watches, &w->link);
   weft_lock_release(&f->lock);
   return pending;
 }

@@ -37,7 +37,8 @@ typedef struct weft__watch {
   bool listed;
 } weft__watch;
 
-/* Attach w to f; false (nothing attached) if f is done already. */
+/* Attach w to f (w->listed says whether it is); false (nothing attached)
+ * if f is done already. */
 bool weft__future_watch(weft_future *f, weft__watch *w);
 /* Detach w if it is still attached; once this returns, w->notify will not
  * run (or has returned). */
