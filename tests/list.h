@@ -240,6 +240,7 @@ WEFT_TEST(pool, fork, 60)
 WEFT_TEST(pool, fork_from_task, 60)
 WEFT_TEST(pool, stress, 180)
 WEFT_TEST(pool, alloc_fail, 120)
+WEFT_TEST(pool, allocations, 30)
 
 WEFT_TEST(future, invalid, 10)
 WEFT_TEST(future, standalone, 20)

@@ -1150,3 +1150,39 @@ void test_pool_alloc_fail(void) {
     weft_sleep(0.005);
   CHECK_EQ(atomic_load(&oom_live), live);
 }
+
+/* The cost of a task in allocations: none for a submit without a future
+ * once the ring has grown, one (the future) with one; a first callback
+ * lives in the future. Counted by the hook above (the first weft call). */
+void test_pool_allocations(void) {
+  CHECK_STATUS(weft_set_allocator(oom_malloc, oom_realloc, oom_free), WEFT_OK);
+  static atomic_int ran, called;
+  static gate g;
+  weft_pool *p = pool_new_checked(2);
+  weft_future *block[2] = {submit_checked(p, wait_gate, &g), submit_checked(p, wait_gate, &g)};
+  test_await_count(&g.started, 2);
+  for (int i = 0; i < 2000; i++) /* queued behind the blocked workers: the ring grows */
+    CHECK_STATUS(weft_pool_submit(p, count_task, &ran, NULL), WEFT_OK);
+  test_flag_set(&g.open);
+  test_await_count(&ran, 2000);
+  long before = atomic_load(&oom_total);
+  for (int i = 0; i < 1000; i++)
+    CHECK_STATUS(weft_pool_submit(p, count_task, &ran, NULL), WEFT_OK);
+  test_await_count(&ran, 3000);
+  CHECK_EQ(atomic_load(&oom_total) - before, 0);
+  before = atomic_load(&oom_total);
+  for (int i = 0; i < 1000; i++) {
+    weft_future *f = submit_checked(p, count_task, &ran);
+    CHECK_STATUS(weft_future_add_done_callback(f, count_cb, &called), WEFT_OK);
+    result_of(f);
+    weft_future_unref(f);
+  }
+  CHECK_EQ(atomic_load(&oom_total) - before, 1000);
+  test_await_count(&called, 1000);
+  printf("allocations per task: 0 without a future, 1 with one (and a callback)\n");
+  for (int i = 0; i < 2; i++) {
+    result_of(block[i]);
+    weft_future_unref(block[i]);
+  }
+  CHECK_STATUS(weft_pool_free(p), WEFT_OK);
+}
