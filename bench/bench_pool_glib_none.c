@@ -1,6 +1,8 @@
 /* bench_pool.h without GLib: the GThreadPool rows are skipped. */
 #include "bench_pool.h"
 
+#include <stddef.h>
+
 const char *const glib_pool_name = NULL;
 
 int glib_round_trips(uint64_t n, unsigned workers) {
