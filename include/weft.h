@@ -455,13 +455,15 @@ WEFT_API void weft_future_unref(weft_future *f);
 enum { WEFT_FIRST_COMPLETED = 1, WEFT_ALL_COMPLETED = 2 };
 /* Wait until one (WEFT_FIRST_COMPLETED) or all (WEFT_ALL_COMPLETED) of
  * fs[0..n) are done (a cancelled future is done): WEFT_OK, or WEFT_TIMEOUT.
- * n == 0 returns WEFT_OK at once. Read each future's state afterwards. */
+ * n == 0 returns WEFT_OK at once (fs may then be NULL). WEFT_EINVAL for a
+ * NULL array or element or another return_when. Read each future's state
+ * afterwards. */
 WEFT_API int weft_wait(weft_future *const *fs, size_t n, int return_when, double timeout);
 typedef struct weft_as_completed weft_as_completed;
-/* An iterator over fs[0..n) (each future once, duplicates too) in the
- * order they finish, those already done first. It holds a reference to
- * each future until freed. NULL for a NULL array or element, or if memory
- * is short. */
+/* An iterator over the distinct futures of fs[0..n) (a duplicate is
+ * yielded once), in the order they finish, those already done first (in
+ * fs order). It holds a reference to each until freed. NULL for a NULL
+ * array (n > 0) or element, or if memory is short. */
 WEFT_API weft_as_completed *weft_as_completed_new(weft_future *const *fs, size_t n);
 /* The next future to finish (borrowed from the iterator): WEFT_OK,
  * WEFT_TIMEOUT, or WEFT_ESTATE once every future has been yielded. */
