@@ -425,7 +425,8 @@ WEFT_API int weft_pool_shutdown(weft_pool *p, bool wait, bool cancel_futures);
 WEFT_API int weft_pool_free(weft_pool *p);
 
 /* A standalone future (one reference), that any thread may complete with
- * weft_future_set_result or cancel. NULL if memory is short. */
+ * weft_future_set_result or cancel: it need not own a reference for that,
+ * as long as one is held until the future is done. NULL if short of memory. */
 WEFT_API weft_future *weft_future_new(void);
 /* Complete a standalone future: waiters wake, callbacks run in this
  * thread. WEFT_ESTATE if it is done already or belongs to a pool. */

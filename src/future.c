@@ -103,10 +103,9 @@ static bool take_callbacks(weft_future *f, callback *first, bool *has_first, cal
   return f->calling;
 }
 
-/* Run the callbacks taken, and any added meanwhile, holding a reference of
- * its own: a callback may drop the caller's. */
+/* Run the callbacks taken, and any added meanwhile (the completer holds a
+ * reference meanwhile: a callback may drop the caller's). */
 static void run_callbacks(weft_future *f, callback first, bool has_first, callback *more) {
-  weft_future_ref(f);
   do {
     if (has_first) first.fn(f, first.arg);
     for (callback *c = more, *next; c; c = next) {
@@ -119,11 +118,12 @@ static void run_callbacks(weft_future *f, callback first, bool has_first, callba
     weft_lock_release(&f->lock);
     if (!again) break;
   } while (true);
-  weft_future_unref(f);
 }
 
 /* Make f done: FINISHED with result, or CANCELLED. Only from PENDING, or
- * from RUNNING too with from_running. False if f was not in such a state. */
+ * from RUNNING too with from_running. False if f was not in such a state.
+ * The caller holds a reference for the call (the pool's, or complete_here's
+ * own): whoever sees f done may drop theirs at once, and a callback may. */
 static bool complete(weft_future *f, uintptr_t to, void *result, bool from_running) {
   weft_lock_acquire(&f->lock, WEFT_FOREVER);
   uintptr_t v = weft__load(&f->state, memory_order_relaxed);
@@ -148,6 +148,16 @@ static bool complete(weft_future *f, uintptr_t to, void *result, bool from_runni
   if (v & WAITERS) weft__unpark_all(&f->state);
   if (calling) run_callbacks(f, first, has_first, more);
   return true;
+}
+
+/* For the API's completions: the caller need not own a reference (a
+ * thread that completes a future someone else waits on and frees), only
+ * the future must be referenced until it is done; so hold one here. */
+static bool complete_here(weft_future *f, uintptr_t to, void *result) {
+  weft_future_ref(f);
+  bool done = complete(f, to, result, false);
+  weft_future_unref(f);
+  return done;
 }
 
 void weft__future_finish(weft_future *f, void *result) {
@@ -180,13 +190,13 @@ bool weft__future_start(weft_future *f) {
 int weft_future_set_result(weft_future *f, void *result) {
   if (!f) return WEFT_EINVAL;
   if (state_of(f) & POOLED) return WEFT_ESTATE;
-  return complete(f, FINISHED, result, false) ? WEFT_OK : WEFT_ESTATE;
+  return complete_here(f, FINISHED, result) ? WEFT_OK : WEFT_ESTATE;
 }
 
 int weft_future_cancel(weft_future *f) {
   if (!f) return WEFT_EINVAL;
   uintptr_t s = state_of(f) & STATE;
-  if (s == PENDING && complete(f, CANCELLED, NULL, false)) return WEFT_OK;
+  if (s == PENDING && complete_here(f, CANCELLED, NULL)) return WEFT_OK;
   s = state_of(f) & STATE; /* a cancel may have won meanwhile */
   return s == CANCELLED ? WEFT_OK : WEFT_ESTATE;
 }
