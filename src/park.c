@@ -63,7 +63,7 @@ static void bucket_unlock(bucket *b) {
   weft__chaos(); /* let others into the gap after it */
 }
 
-static bool bucket_held(const bucket *b) {
+static inline bool bucket_held(const bucket *b) {
   return atomic_load_explicit((_Atomic uintptr_t *)&b->lock, memory_order_relaxed) != 0;
 }
 

@@ -43,5 +43,8 @@ int test_fork(void (*child)(void), const char **why);
  * affinity. False, with *why saying why, where the OS has no such call
  * (macOS), the process may run on fewer CPUs, or the OS refused. */
 bool test_pin_self(unsigned cpu, const char **why);
+/* How many CPUs this process may run on, as the OS says (not weft: a build
+ * whose probes are off may not know). */
+unsigned test_cpu_count(void);
 
 #endif

@@ -67,6 +67,15 @@ int test_fork_wait(long pid, double timeout) {
   return -1;
 }
 
+unsigned test_cpu_count(void) {
+  DWORD_PTR process = 0, system = 0;
+  if (!GetProcessAffinityMask(GetCurrentProcess(), &process, &system)) return weft_cpu_count();
+  unsigned n = 0;
+  for (; process; process &= process - 1)
+    n++;
+  return n;
+}
+
 bool test_pin_self(unsigned cpu, const char **why) {
   DWORD_PTR process = 0, system = 0;
   if (!GetProcessAffinityMask(GetCurrentProcess(), &process, &system)) {
