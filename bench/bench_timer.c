@@ -333,19 +333,23 @@ static void run_one_at_a_time(const bench_config *cfg) {
 /* -- 3. bursts -- */
 
 typedef struct shot {
-  double due;      /* bench_now() */
-  double late;     /* its call, past due */
-  double work;     /* how long the call's work took */
-  uint64_t thread; /* the OS id of the thread that ran it; 0: unknown */
+  double due;       /* bench_now() */
+  double late;      /* its call, past due */
+  double work;      /* how long the call's work took */
+  uintptr_t thread; /* the thread that ran it: the address of its `marker` */
   uint64_t sink;
   atomic_int calls;
 } shot;
+
+/* One per thread, so its address tells the threads apart (while they
+ * live: a new thread may reuse an ended one's). */
+static _Thread_local char marker;
 
 static void burst_call(void *arg) {
   shot *s = arg;
   double t = bench_now();
   s->late = t - s->due;
-  s->thread = weft_get_native_id();
+  s->thread = (uintptr_t)&marker;
   s->sink = bench_work((uint64_t)(uintptr_t)s, BURST_WORK);
   s->work = bench_now() - t;
   atomic_fetch_add(&s->calls, 1);
@@ -376,13 +380,13 @@ typedef struct burst_result {
   double work;           /* the callbacks' work, summed */
   double cpu;            /* per timer, arming to the last join */
   double threads;        /* most threads the side's timers had; NaN: unknown */
-  double ran_on;         /* distinct threads the calls ran on; NaN: unknown */
+  double ran_on;         /* distinct threads the calls ran on */
   unsigned given_up;     /* timers cancelled at the give-up time */
   bool armed_late;       /* arming took longer than the lead */
 } burst_result;
 
 static int compare_ids(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
   return (x > y) - (x < y);
 }
 
@@ -390,7 +394,7 @@ static int compare_ids(const void *a, const void *b) {
  * shots that were called. */
 static void summarise(const shot *s, unsigned n, burst_result *out) {
   double *late = malloc((n ? n : 1) * sizeof *late);
-  uint64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+  uintptr_t *ids = malloc((n ? n : 1) * sizeof *ids);
   if (!late || !ids) {
     bench_fail("out of memory", WEFT_SIDE);
     free(late);
@@ -398,13 +402,11 @@ static void summarise(const shot *s, unsigned n, burst_result *out) {
     return;
   }
   out->work = 0;
-  bool known = true;
   int called = 0;
   for (unsigned i = 0; i < n; i++) {
     if (atomic_load(&s[i].calls) != 1) continue;
     late[called] = s[i].late;
     ids[called] = s[i].thread;
-    known &= ids[called] != 0;
     out->work += s[i].work;
     called++;
   }
@@ -415,7 +417,7 @@ static void summarise(const shot *s, unsigned n, burst_result *out) {
   unsigned distinct = called > 0;
   for (int i = 1; i < called; i++)
     distinct += ids[i] != ids[i - 1];
-  out->ran_on = known ? distinct : NAN;
+  out->ran_on = distinct;
   free(late);
   free(ids);
 }
