@@ -35,7 +35,7 @@ enum {
 };
 
 /* The extras a contended sample reports. */
-enum { X_FAIRNESS, X_P50, X_P99, X_MAX };
+enum { X_FAIRNESS, X_P50, X_P99, X_MAX, X_FIRST_DONE };
 
 /* The two locks and what they protect, each on cache lines of their own. */
 static struct { _Alignas(64) weft_lock l; } weft_line;
@@ -86,6 +86,7 @@ typedef struct worker {
   int side;
   int cpu; /* -1: unpinned */
   bool pin_failed;
+  double done_at; /* bench_now() when its loop ended */
 } worker;
 
 static worker workers[MAX_THREADS];
@@ -100,6 +101,7 @@ static void worker_main(void *arg) {
   while (!atomic_load_explicit(&go, memory_order_acquire))
     weft_yield();
   run_side(w->side, &w->loop);
+  w->done_at = bench_now();
 }
 
 typedef struct weighted {
@@ -154,7 +156,8 @@ static cost sample_contended(const job *j) {
   atomic_store(&stop, false);
   for (; started < n; started++) {
     worker *w = &workers[started];
-    *w = (worker){.side = j->side, .cpu = c->pinned ? (int)(started % bench_pin_cpus) : -1};
+    *w = (worker){.side = j->side,
+                  .cpu = c->pinned && bench_pin_cpus ? (int)(started % bench_pin_cpus) : -1};
     w->loop = (lock_worker){.shared = &shared,
                             .stop = c->window ? &stop : NULL,
                             .n = j->n,
@@ -177,7 +180,7 @@ static cost sample_contended(const job *j) {
     atomic_store_explicit(&stop, true, memory_order_relaxed);
   }
   uint64_t ops = 0, most = 0, least = UINT64_MAX;
-  double worst = 0;
+  double worst = 0, first_done = INFINITY, last_done = 0;
   bool pin_failed = false;
   for (unsigned i = 0; i < started; i++) {
     worker *w = &workers[i];
@@ -188,6 +191,8 @@ static cost sample_contended(const job *j) {
     if (w->loop.ops > most) most = w->loop.ops;
     if (w->loop.ops < least) least = w->loop.ops;
     if (w->loop.lat_max > worst) worst = w->loop.lat_max;
+    if (w->done_at < first_done) first_done = w->done_at;
+    if (w->done_at > last_done) last_done = w->done_at;
   }
   cost out = bench_stop(m, (double)ops);
   if (pin_failed) bench_fail("cannot pin a worker thread", j->side);
@@ -201,12 +206,17 @@ static cost sample_contended(const job *j) {
   out.extra[X_FAIRNESS] = least ? (double)most / (double)least : INFINITY;
   if (c->latency) latency_quantiles(started, &out.extra[X_P50], &out.extra[X_P99]);
   out.extra[X_MAX] = worst;
+  /* With fixed work, how far into the run the first thread was done: the
+   * rest of the run had one thread left, uncontended. */
+  out.extra[X_FIRST_DONE] = last_done > m.wall ? (first_done - m.wall) / (last_done - m.wall) : 1;
   return out;
 }
 
 /* -- the rows -- */
 
 /* How long WORK_IN and WORK_OUT rounds take here, for the report. */
+static volatile uint64_t work_sink;
+
 static void print_work(void) {
   uint64_t x = 1;
   int n = 100000;
@@ -214,11 +224,12 @@ static void print_work(void) {
   for (int i = 0; i < n; i++)
     x = bench_work(x, WORK_IN);
   double in = (bench_now() - t0) / n;
+  work_sink = x;
   char line[160];
   snprintf(line, sizeof line,
            "contended: inside the lock ++counter + %d rounds of work (%.0f ns), outside %d "
-           "(%.0f ns)%s",
-           WORK_IN, in * 1e9, WORK_OUT, in * 1e9 * WORK_OUT / WORK_IN, x ? "" : " ");
+           "(%.0f ns)",
+           WORK_IN, in * 1e9, WORK_OUT, in * 1e9 * WORK_OUT / WORK_IN);
   bench_print_text(line);
 }
 
@@ -262,7 +273,10 @@ static void run_contended(const bench_config *cfg, unsigned threads) {
            .precision = 2,
            .goal = threads <= 4 ? 1.00 : 1 / 1.5,
            .cpu_goal = threads <= 4 ? 1.00 : 0};
-  bench_print_row(&r, c, NULL);
+  char note[64];
+  snprintf(note, sizeof note, "CPUs busy weft %.2f raw %.2f", c[0].cpu / c[0].wall,
+           c[1].cpu / c[1].wall);
+  bench_print_row(&r, c, note);
   double fair[2] = {c[0].extra[X_FAIRNESS], c[1].extra[X_FAIRNESS]};
   r = (row){.name = name[1],
             .benchmark = "lock.contended",
@@ -326,10 +340,16 @@ static void run_methods(const bench_config *cfg) {
     if (!c->window) j.n = bench_calibrate(sample_contended, j, 1024, cfg->method_sample) / 2;
     cost k[2];
     bench_measure(sample_contended, j, cfg->repeats, k);
-    char note[96] = "";
+    char note[128];
+    int len = snprintf(note, sizeof note, "CPUs busy weft %.2f raw %.2f; ", k[0].cpu / k[0].wall,
+                       k[1].cpu / k[1].wall);
     if (c->window)
-      snprintf(note, sizeof note, "fairness weft %.2f raw %.2f", k[0].extra[X_FAIRNESS],
-               k[1].extra[X_FAIRNESS]);
+      snprintf(note + len, sizeof note - (size_t)len, "fairness weft %.2f raw %.2f",
+               k[0].extra[X_FAIRNESS], k[1].extra[X_FAIRNESS]);
+    else
+      snprintf(note + len, sizeof note - (size_t)len,
+               "first thread done at weft %.0f%% raw %.0f%% of the run",
+               100 * k[0].extra[X_FIRST_DONE], 100 * k[1].extra[X_FIRST_DONE]);
     bench_print_row(&r, k, note);
   }
 }
