@@ -12,7 +12,9 @@
  * 3. The same 2-thread contention measured each way the figures in the
  *    field were taken: fixed work (each thread does n operations, the time
  *    is until the last ends) or a time window; pinned to two CPUs or not;
- *    an empty critical section (just ++counter) or the work of 2.
+ *    an empty critical section (just ++counter) or the work of 2; and the
+ *    user's case with both threads on one CPU, where an unpinned program's
+ *    threads often are.
  *
  * Both sides run lock_loop.h's loop on raw threads, so only the lock
  * differs; the counter must come out equal to the operations done. */
@@ -72,9 +74,11 @@ static cost sample_uncontended(const job *j) {
 
 /* -- 2 and 3. contended -- */
 
+enum { UNPINNED, APART, SHARED };
+
 typedef struct lock_case {
   bool window;     /* a time window (else fixed work: j->n per thread) */
-  bool pinned;     /* thread i on CPU i (mod the CPUs) */
+  int pinned;      /* APART: thread i on CPU i (mod the CPUs); SHARED: all on CPU 0 */
   bool work;       /* WORK_IN / WORK_OUT rounds (else an empty section) */
   bool latency;    /* time every SAMPLE_EVERY-th acquire */
   const char *tag; /* CSV variant */
@@ -157,7 +161,9 @@ static cost sample_contended(const job *j) {
   for (; started < n; started++) {
     worker *w = &workers[started];
     *w = (worker){.side = j->side,
-                  .cpu = c->pinned && bench_pin_cpus ? (int)(started % bench_pin_cpus) : -1};
+                  .cpu = !bench_pin_cpus || c->pinned == UNPINNED ? -1
+                         : c->pinned == SHARED                    ? 0
+                                               : (int)(started % bench_pin_cpus)};
     w->loop = (lock_worker){.shared = &shared,
                             .stop = c->window ? &stop : NULL,
                             .n = j->n,
@@ -252,7 +258,7 @@ static void run_uncontended(const bench_config *cfg) {
 }
 
 static void run_contended(const bench_config *cfg, unsigned threads) {
-  static const lock_case user = {true, false, true, true, "window+work"};
+  static const lock_case user = {true, UNPINNED, true, true, "window+work"};
   char name[5][64];
   snprintf(name[0], sizeof name[0], "lock, %u threads", threads);
   if (!bench_wanted(name[0])) return;
@@ -304,17 +310,20 @@ static void run_contended(const bench_config *cfg, unsigned threads) {
   }
 }
 
-/* The eight ways to measure 2-thread contention. */
+/* The eight ways to measure 2-thread contention, and the two threads on
+ * one CPU. */
 static void run_methods(const bench_config *cfg) {
   static const lock_case cases[] = {
-      {false, true, false, false, "fixed+pinned+empty"},
-      {false, false, false, false, "fixed+unpinned+empty"},
-      {true, true, false, false, "window+pinned+empty"},
-      {true, false, false, false, "window+unpinned+empty"},
-      {false, true, true, false, "fixed+pinned+work"},
-      {false, false, true, false, "fixed+unpinned+work"},
-      {true, true, true, false, "window+pinned+work"},
-      {true, false, true, false, "window+unpinned+work"},
+      {false, APART, false, false, "fixed+pinned+empty"},
+      {false, UNPINNED, false, false, "fixed+unpinned+empty"},
+      {true, APART, false, false, "window+pinned+empty"},
+      {true, UNPINNED, false, false, "window+unpinned+empty"},
+      {false, APART, true, false, "fixed+pinned+work"},
+      {false, UNPINNED, true, false, "fixed+unpinned+work"},
+      {true, APART, true, false, "window+pinned+work"},
+      {true, UNPINNED, true, false, "window+unpinned+work"},
+      /* Where an unpinned program's two threads often end up: one CPU. */
+      {true, SHARED, true, false, "window+one-cpu+work"},
   };
   bench_print_text("2-thread contention, each way of measuring it (fixed work: time until the "
                    "last thread is done):");
@@ -328,10 +337,12 @@ static void run_methods(const bench_config *cfg) {
              .variant = c->tag,
              .metric = "throughput",
              .threads = 2,
-             .placement = c->pinned ? "pinned" : "unpinned",
+             .placement = c->pinned == APART    ? "pinned"
+                          : c->pinned == SHARED ? "same-cpu"
+                                                : "unpinned",
              .unit = "Mops/s",
              .precision = 2};
-    if (c->pinned && bench_pin_cpus < 2) {
+    if (c->pinned != UNPINNED && bench_pin_cpus < (c->pinned == APART ? 2u : 1u)) {
       bench_print_text(bench_pin_cpus ? "  (pinned rows skipped: one CPU)"
                                       : "  (pinned rows skipped: no pinning here)");
       continue;
