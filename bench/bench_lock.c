@@ -225,11 +225,15 @@ static volatile uint64_t work_sink;
 
 static void print_work(void) {
   uint64_t x = 1;
-  int n = 100000;
-  double t0 = bench_now();
-  for (int i = 0; i < n; i++)
-    x = bench_work(x, WORK_IN);
-  double in = (bench_now() - t0) / n;
+  int n = 20000;
+  double in = INFINITY;
+  for (int trial = 0; trial < 5; trial++) { /* the quickest: preemption only adds */
+    double t0 = bench_now();
+    for (int i = 0; i < n; i++)
+      x = bench_work(x, WORK_IN);
+    double t = (bench_now() - t0) / n;
+    if (t < in) in = t;
+  }
   work_sink = x;
   char line[160];
   snprintf(line, sizeof line,
