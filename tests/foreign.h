@@ -20,6 +20,12 @@ void test_foreign_join(test_foreign *f);
  * False where the test cannot read it (the test then skips). */
 bool test_os_thread_name(uint64_t native_id, char *buf, size_t size, size_t *limit);
 
+/* How many OS threads the process has now, or -1 where the test cannot
+ * tell (macOS: no /proc). */
+int test_os_thread_count(void);
+/* Linux: the entries of /proc/self/task; -1 without /proc. */
+int test_proc_thread_count(void);
+
 /* Linux: /proc/self/task/<tid>/comm (limit 15). Shared by posix and c11. */
 bool test_proc_thread_name(uint64_t native_id, char *buf, size_t size, size_t *limit);
 

@@ -30,6 +30,10 @@ void test_foreign_join(test_foreign *f) {
   free(f);
 }
 
+int test_os_thread_count(void) {
+  return test_proc_thread_count();
+}
+
 bool test_os_thread_name(uint64_t native_id, char *buf, size_t size, size_t *limit) {
   return test_proc_thread_name(native_id, buf, size, limit);
 }
