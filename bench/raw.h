@@ -31,10 +31,11 @@ void raw_mutex_destroy(raw_mutex *m);
 int raw_mutex_lock(raw_mutex *m);
 int raw_mutex_unlock(raw_mutex *m);
 
-/* n times: lock, ++*counter, unlock. Written here rather than calling
+/* lock_loop.h's loop on this mutex. Written here rather than calling
  * lock/unlock through this interface so that the raw side pays no extra
  * call per operation that weft's side does not. */
-int raw_mutex_loop(raw_mutex *m, uint64_t *counter, uint64_t n);
+struct lock_worker;
+void raw_mutex_run(raw_mutex *m, struct lock_worker *w);
 
 /* A condition variable whose timed waits use raw_clock_ns's clock
  * (CLOCK_MONOTONIC where pthread_condattr_setclock exists). */
@@ -47,6 +48,11 @@ int raw_cond_wait(raw_cond *c, raw_mutex *m);
 int raw_cond_wait_until(raw_cond *c, raw_mutex *m, int64_t deadline);
 int raw_cond_signal(raw_cond *c);
 int raw_cond_broadcast(raw_cond *c);
+
+/* Sleep until deadline (raw_clock_ns) in the OS's plain sleep:
+ * clock_nanosleep (nanosleep where there is none), thrd_sleep, Sleep. */
+extern const char raw_sleep_name[];
+int raw_sleep_until(int64_t deadline);
 
 /* Nanoseconds on the clock raw_cond_wait_until's deadlines are on:
  * CLOCK_MONOTONIC (posix), TIME_UTC (c11: the only clock cnd_timedwait
@@ -73,5 +79,24 @@ typedef struct raw_thread {
 int raw_thread_start(raw_thread *t, void (*fn)(void *), void *arg);
 /* Wait for it to end and release it. */
 int raw_thread_join(raw_thread *t);
+
+/* -- what the benchmarks ask of the OS (raw_unix.c or raw_win32.c) -- */
+
+/* CPU seconds the whole process has used, user plus system: getrusage
+ * (RUSAGE_SELF), GetProcessTimes; -1 where unknown. */
+double raw_process_cpu(void);
+
+/* Threads in the process now (/proc/self/task, a Toolhelp snapshot); -1
+ * where the OS gives no count (macOS). */
+int raw_thread_count(void);
+
+/* Call once, from the main thread before any pinning: how many CPUs the
+ * calling thread can be pinned to, 0 where threads cannot be pinned
+ * (macOS, or not Linux under c11). why says what is missing then. */
+unsigned raw_pin_init(const char **why);
+/* Pin the calling thread to the cpu-th CPU of the process's set (0-based),
+ * or with cpu < 0 let it run on the whole set again. Threads inherit their
+ * creator's pinning. 0 on success. */
+int raw_pin_self(int cpu);
 
 #endif

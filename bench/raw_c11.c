@@ -2,6 +2,7 @@
  * TIME_UTC, the only clock C11 gives them), a tss_t key and
  * thrd_create/join. */
 #include "raw.h"
+#include "lock_loop.h"
 
 #include <string.h>
 #include <threads.h>
@@ -11,6 +12,7 @@ const char raw_mutex_name[] = "mtx_t";
 const char raw_cond_name[] = "cnd_t";
 const char raw_tls_name[] = "tss_get";
 const char raw_thread_name[] = "thrd_create/join";
+const char raw_sleep_name[] = "thrd_sleep";
 
 _Static_assert(sizeof(mtx_t) <= sizeof(((raw_mutex *)0)->os), "mtx_t fits");
 _Static_assert(sizeof(cnd_t) <= sizeof(((raw_cond *)0)->os), "cnd_t fits");
@@ -44,15 +46,16 @@ int raw_mutex_unlock(raw_mutex *m) {
   return check(mtx_unlock(mutex_of(m)));
 }
 
-int raw_mutex_loop(raw_mutex *m, uint64_t *counter, uint64_t n) {
-  mtx_t *mm = mutex_of(m);
-  int bad = 0;
-  for (uint64_t i = 0; i < n; i++) {
-    bad |= mtx_lock(mm) != thrd_success;
-    ++*counter;
-    bad |= mtx_unlock(mm) != thrd_success;
-  }
-  return bad;
+static int lock_fn(void *m) {
+  return mtx_lock(m) == thrd_success ? 0 : -1;
+}
+
+static int unlock_fn(void *m) {
+  return mtx_unlock(m) == thrd_success ? 0 : -1;
+}
+
+void raw_mutex_run(raw_mutex *m, lock_worker *w) {
+  lock_worker_run(w, lock_fn, unlock_fn, mutex_of(m));
 }
 
 int raw_cond_init(raw_cond *c) {
@@ -79,6 +82,16 @@ int raw_cond_signal(raw_cond *c) {
 
 int raw_cond_broadcast(raw_cond *c) {
   return check(cnd_broadcast(cond_of(c)));
+}
+
+/* thrd_sleep takes a duration: sleep what is left until the deadline. */
+int raw_sleep_until(int64_t deadline) {
+  for (;;) {
+    int64_t left = deadline - raw_clock_ns();
+    if (left <= 0) return 0;
+    struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
+    if (thrd_sleep(&ts, NULL) < -1) return -1; /* -1: interrupted */
+  }
 }
 
 int64_t raw_clock_ns(void) {

@@ -3,16 +3,23 @@
  * pthread_create/join. */
 #define _POSIX_C_SOURCE 200809L
 #include "raw.h"
+#include "lock_loop.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 const char raw_mutex_name[] = "pthread_mutex_t";
 const char raw_cond_name[] = "pthread_cond_t";
 const char raw_tls_name[] = "pthread_getspecific";
 const char raw_thread_name[] = "pthread_create/join";
+#if defined(_POSIX_CLOCK_SELECTION) && _POSIX_CLOCK_SELECTION > 0
+const char raw_sleep_name[] = "clock_nanosleep";
+#else
+const char raw_sleep_name[] = "nanosleep";
+#endif
 
 _Static_assert(sizeof(pthread_mutex_t) <= sizeof(((raw_mutex *)0)->os), "pthread_mutex_t fits");
 _Static_assert(sizeof(pthread_cond_t) <= sizeof(((raw_cond *)0)->os), "pthread_cond_t fits");
@@ -42,15 +49,16 @@ int raw_mutex_unlock(raw_mutex *m) {
   return pthread_mutex_unlock(mutex_of(m));
 }
 
-int raw_mutex_loop(raw_mutex *m, uint64_t *counter, uint64_t n) {
-  pthread_mutex_t *pm = mutex_of(m);
-  int bad = 0;
-  for (uint64_t i = 0; i < n; i++) {
-    bad |= pthread_mutex_lock(pm);
-    ++*counter;
-    bad |= pthread_mutex_unlock(pm);
-  }
-  return bad;
+static int lock_fn(void *m) {
+  return pthread_mutex_lock(m);
+}
+
+static int unlock_fn(void *m) {
+  return pthread_mutex_unlock(m);
+}
+
+void raw_mutex_run(raw_mutex *m, lock_worker *w) {
+  lock_worker_run(w, lock_fn, unlock_fn, mutex_of(m));
 }
 
 /* Without pthread_condattr_setclock (macOS) timed waits take the wall
@@ -94,6 +102,24 @@ int raw_cond_signal(raw_cond *c) {
 
 int raw_cond_broadcast(raw_cond *c) {
   return pthread_cond_broadcast(cond_of(c));
+}
+
+/* clock_nanosleep to an absolute deadline where there is one; macOS has
+ * only nanosleep, which takes what is left. */
+int raw_sleep_until(int64_t deadline) {
+  for (;;) {
+#if defined(_POSIX_CLOCK_SELECTION) && _POSIX_CLOCK_SELECTION > 0
+    struct timespec ts = {(time_t)(deadline / 1000000000), (long)(deadline % 1000000000)};
+    int r = clock_nanosleep(RAW_CLOCK, TIMER_ABSTIME, &ts, NULL);
+    if (r == 0) return 0;
+    if (r != EINTR) return -1;
+#else
+    int64_t left = deadline - raw_clock_ns();
+    if (left <= 0) return 0;
+    struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
+    if (nanosleep(&ts, NULL) != 0 && errno != EINTR) return -1;
+#endif
+  }
 }
 
 int64_t raw_clock_ns(void) {

@@ -4,15 +4,19 @@
  * _beginthreadex / WaitForSingleObject / CloseHandle. */
 #define WIN32_LEAN_AND_MEAN
 #include "raw.h"
+#include "lock_loop.h"
 
 #include <process.h>
 #include <string.h>
 #include <windows.h>
 
+#include <tlhelp32.h>
+
 const char raw_mutex_name[] = "SRWLOCK (exclusive)";
 const char raw_cond_name[] = "CONDITION_VARIABLE";
 const char raw_tls_name[] = "TlsGetValue";
 const char raw_thread_name[] = "_beginthreadex/WaitForSingleObject";
+const char raw_sleep_name[] = "Sleep";
 
 _Static_assert(sizeof(SRWLOCK) <= sizeof(((raw_mutex *)0)->os), "SRWLOCK fits");
 _Static_assert(sizeof(CONDITION_VARIABLE) <= sizeof(((raw_cond *)0)->os),
@@ -48,14 +52,18 @@ int raw_mutex_unlock(raw_mutex *m) {
   return 0;
 }
 
-int raw_mutex_loop(raw_mutex *m, uint64_t *counter, uint64_t n) {
-  SRWLOCK *l = mutex_of(m);
-  for (uint64_t i = 0; i < n; i++) {
-    AcquireSRWLockExclusive(l);
-    ++*counter;
-    ReleaseSRWLockExclusive(l);
-  }
+static int lock_fn(void *m) {
+  AcquireSRWLockExclusive(m);
   return 0;
+}
+
+static int unlock_fn(void *m) {
+  ReleaseSRWLockExclusive(m);
+  return 0;
+}
+
+void raw_mutex_run(raw_mutex *m, lock_worker *w) {
+  lock_worker_run(w, lock_fn, unlock_fn, mutex_of(m));
 }
 
 int raw_cond_init(raw_cond *c) {
@@ -87,6 +95,15 @@ int raw_cond_signal(raw_cond *c) {
 int raw_cond_broadcast(raw_cond *c) {
   WakeAllConditionVariable(cond_of(c));
   return 0;
+}
+
+/* Sleep takes milliseconds: what is left, rounded up. */
+int raw_sleep_until(int64_t deadline) {
+  for (;;) {
+    int64_t left = deadline - raw_clock_ns();
+    if (left <= 0) return 0;
+    Sleep((DWORD)((left + 999999) / 1000000));
+  }
 }
 
 int64_t raw_clock_ns(void) {
@@ -140,4 +157,57 @@ int raw_thread_join(raw_thread *t) {
   int status = WaitForSingleObject(h, INFINITE) == WAIT_OBJECT_0 ? 0 : -1;
   CloseHandle(h);
   return status;
+}
+
+/* -- what the benchmarks ask of the OS -- */
+
+static double seconds_of(FILETIME t) {
+  ULARGE_INTEGER u;
+  u.LowPart = t.dwLowDateTime;
+  u.HighPart = t.dwHighDateTime;
+  return (double)u.QuadPart * 1e-7; /* 100 ns units */
+}
+
+double raw_process_cpu(void) {
+  FILETIME created, exited, kernel, user;
+  if (!GetProcessTimes(GetCurrentProcess(), &created, &exited, &kernel, &user)) return -1;
+  return seconds_of(kernel) + seconds_of(user);
+}
+
+int raw_thread_count(void) {
+  HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+  if (snap == INVALID_HANDLE_VALUE) return -1;
+  DWORD self = GetCurrentProcessId();
+  THREADENTRY32 e;
+  e.dwSize = sizeof e;
+  int n = 0;
+  for (BOOL more = Thread32First(snap, &e); more; more = Thread32Next(snap, &e))
+    n += e.th32OwnerProcessID == self;
+  CloseHandle(snap);
+  return n;
+}
+
+static DWORD_PTR process_mask;
+
+unsigned raw_pin_init(const char **why) {
+  DWORD_PTR system = 0;
+  if (!GetProcessAffinityMask(GetCurrentProcess(), &process_mask, &system)) {
+    *why = "GetProcessAffinityMask failed";
+    return 0;
+  }
+  unsigned n = 0;
+  for (unsigned i = 0; i < 8 * sizeof process_mask; i++)
+    n += (process_mask >> i) & 1;
+  return n;
+}
+
+int raw_pin_self(int cpu) {
+  DWORD_PTR mask = process_mask;
+  if (cpu >= 0) {
+    int seen = 0;
+    mask = 0;
+    for (unsigned i = 0; i < 8 * sizeof process_mask && !mask; i++)
+      if (((process_mask >> i) & 1) && seen++ == cpu) mask = (DWORD_PTR)1 << i;
+  }
+  return mask && SetThreadAffinityMask(GetCurrentThread(), mask) != 0 ? 0 : -1;
 }

@@ -12,7 +12,7 @@
 # executable target and the build is cross-compiled, CTest runs it through
 # CMAKE_CROSSCOMPILING_EMULATOR (add_test does that for targets). Under wine
 # every test also requires the fixture below: one persistent wineserver for
-# the whole ctest run instead of one per test (TOOLCHAINS.md).
+# the whole ctest run instead of one per test (docs/toolchains.md).
 include_guard(GLOBAL)
 enable_testing()
 

@@ -1,5 +1,5 @@
 # Cross-compile for 64-bit Windows with mingw-w64 and run the tests under
-# wine (through wine-run.sh, which sets the environment TOOLCHAINS.md asks for).
+# wine (through wine-run.sh, which sets the environment docs/toolchains.md asks for).
 #   cmake -B build/win32 -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake
 set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)

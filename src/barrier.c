@@ -12,8 +12,9 @@ enum { FILLING, ACTION, DRAINING, RESETTING, BROKEN };
 
 /* Park until woken or the deadline, with the lock released meanwhile. */
 static int sleep_unlocked(weft_barrier *b, int64_t deadline) {
-  return weft__park_unlocking(&b->queue_, &b->lock_, deadline) == WEFT__PARK_TIMEOUT ? WEFT_TIMEOUT
-                                                                                     : WEFT_OK;
+  return weft__park_unlocking(&b->queue_, &b->lock_, deadline, true) == WEFT__PARK_TIMEOUT
+             ? WEFT_TIMEOUT
+             : WEFT_OK;
 }
 
 static void set_state(weft_barrier *b, int32_t state) {

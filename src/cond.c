@@ -86,7 +86,7 @@ static void reacquire(saved *s, bool held) {
 static int wait_until(weft_cond *c, int64_t deadline) {
   saved s = {c, 0};
   weft__lock_waiter w = {weft__port_now(), false}; /* if moved onto the lock */
-  int r = weft__park_then(&c->queue_, release_all, &s, deadline, &w);
+  int r = weft__park_then(&c->queue_, release_all, &s, deadline, &w, true);
   if (r == WEFT_ENOMEM) return r; /* never queued: the lock is still held */
   reacquire(&s, w.handed_off);
   return r == WEFT__PARK_OK ? WEFT_OK : WEFT_TIMEOUT;

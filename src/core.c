@@ -56,6 +56,16 @@ unsigned weft_cpu_count(void) {
   return n ? n : 1;
 }
 
+unsigned weft__cpu_count(void) {
+  static uintptr_t cached; /* 0 until first asked */
+  uintptr_t n = weft__load(&cached, memory_order_relaxed);
+  if (!n) {
+    n = weft_cpu_count();
+    weft__store(&cached, n, memory_order_relaxed);
+  }
+  return (unsigned)n;
+}
+
 int64_t weft__deadline(double timeout) {
   if (timeout < 0 || timeout > WEFT_TIMEOUT_MAX) return WEFT__FOREVER;
   /* Round up so that no wait ends before the time asked for. */

@@ -56,7 +56,7 @@ static int await(weft__fifo *f, uintptr_t *waits, uintptr_t *seq, bool (*ready)(
                  int64_t deadline) {
   weft__fetch_add(waits, 1, memory_order_seq_cst);
   uintptr_t s = load(seq);
-  int r = ready(f) ? WEFT__PARK_AGAIN : weft__park_spinning(seq, s, deadline, NULL, 0);
+  int r = ready(f) ? WEFT__PARK_AGAIN : weft__park_watch(seq, s, deadline, NULL, false);
   weft__fetch_sub(waits, 1, memory_order_relaxed);
   return r;
 }

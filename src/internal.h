@@ -95,6 +95,10 @@ void *weft__realloc(void *p, size_t size);
 void weft__free(void *p);
 char *weft__strdup(const char *s);
 
+/* weft_cpu_count(), asked of the OS once (the core's spin and helper
+ * bounds read it often). */
+unsigned weft__cpu_count(void);
+
 /* -- deadlines -- */
 static inline bool weft__bad_timeout(double timeout) {
   return timeout != timeout || (timeout < 0 && timeout != WEFT_FOREVER);

@@ -1,11 +1,18 @@
 /* weft_lock: one word, acquired with one compare-and-swap when free.
  *
- *   bit 0  LOCKED   held by some thread (any thread may release it)
- *   bit 1  PARKED   a thread may be parked on the word: release must wake
+ *   bit 0     LOCKED  held by some thread (any thread may release it)
+ *   bit 1     PARKED  a thread is parked on the word: release must wake one
+ *   bits 2-7  SPIN    how long contended acquirers have lately spun before
+ *                     they got the lock (in units of SPIN_UNIT pauses)
  *
- * Contended acquirers first yield the CPU a few times (spinning on the word
- * would only fight the holder for its cache line; a yield lets it finish),
- * then set PARKED and park on the word.
+ * A contended acquirer spins a little first, as glibc's adaptive mutex
+ * does: pausing, not yielding (a yield is a system call), for about twice
+ * what lately sufficed, learnt in SPIN and updated with the CAS that takes
+ * the lock. A spin that fails halves the estimate, so a lock held long stops
+ * being spun on. Only a few threads spin at once (fewer than the CPUs): on
+ * an oversubscribed machine the others park at once instead of stealing the
+ * holder's CPU. Then it sets PARKED and parks on the word.
+ *
  * Release wakes the longest-parked thread and normally lets it race for the
  * lock (throughput); once that thread has waited over a millisecond, release
  * hands the lock straight to it instead, so nobody starves. */
@@ -13,8 +20,36 @@
 
 #define LOCKED ((uintptr_t)1)
 #define PARKED ((uintptr_t)2)
-#define SPINS 40
+#define SPIN_SHIFT 2
+#define SPIN ((uintptr_t)63 << SPIN_SHIFT)
+#define SPIN_UNIT 4   /* pauses per unit of the estimate */
+#define SPIN_FLOOR 16 /* pauses tried even with no history */
 #define HANDOFF_NS 1000000
+
+static uintptr_t spinners; /* threads spinning on some lock now */
+static uintptr_t max_spinners;
+
+static bool may_spin(void) {
+  uintptr_t max = weft__load(&max_spinners, memory_order_relaxed);
+  if (!max) {
+    unsigned cpus = weft__cpu_count();
+    max = cpus > 1 ? cpus / 2 : 0; /* one CPU: the holder needs it */
+    weft__store(&max_spinners, max ? max : SIZE_MAX / 2, memory_order_relaxed);
+    max = max ? max : SIZE_MAX / 2;
+  }
+  if (max == SIZE_MAX / 2) return false;
+  if (weft__fetch_add(&spinners, 1, memory_order_relaxed) < max) return true;
+  weft__fetch_sub(&spinners, 1, memory_order_relaxed);
+  return false;
+}
+
+static uintptr_t estimate(uintptr_t v) {
+  return (v & SPIN) >> SPIN_SHIFT;
+}
+
+static uintptr_t with_estimate(uintptr_t v, uintptr_t est) {
+  return (v & ~SPIN) | (est > 63 ? 63 : est) << SPIN_SHIFT;
+}
 
 static bool try_acquire(weft_lock *l) {
   uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
@@ -23,8 +58,31 @@ static bool try_acquire(weft_lock *l) {
   return false;
 }
 
+/* Spin for the lock; true if got (the estimate updated in the same CAS). */
+static bool spin_acquire(weft_lock *l) {
+  if (!may_spin()) return false;
+  uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
+  uintptr_t est = estimate(v);
+  unsigned budget = (unsigned)(2 * est * SPIN_UNIT + SPIN_FLOOR);
+  bool got = false;
+  for (unsigned i = 0; i < budget; i++) {
+    weft__cpu_relax();
+    v = weft__load(&l->v_, memory_order_relaxed);
+    if (v & LOCKED) continue;
+    /* est moves 1/4 of the way to what this spin took */
+    uintptr_t next =
+        with_estimate(v | LOCKED, est + ((intptr_t)(i / SPIN_UNIT) - (intptr_t)est) / 4);
+    if (weft__cas(&l->v_, &v, next, memory_order_acquire)) {
+      got = true;
+      break;
+    }
+  }
+  weft__fetch_sub(&spinners, 1, memory_order_relaxed);
+  return got;
+}
+
 static int acquire_until(weft_lock *l, int64_t deadline) {
-  unsigned spins = 0;
+  if (spin_acquire(l)) return WEFT_OK;
   for (;;) {
     uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
     if (!(v & LOCKED)) {
@@ -32,15 +90,14 @@ static int acquire_until(weft_lock *l, int64_t deadline) {
       continue;
     }
     if (!(v & PARKED)) {
-      if (spins++ < SPINS) {
-        weft__port_yield();
-        continue;
-      }
-      if (!weft__cas(&l->v_, &v, v | PARKED, memory_order_relaxed)) continue;
-      v |= PARKED;
+      /* the spin did not pay: halve the estimate as PARKED goes in */
+      uintptr_t next = with_estimate(v | PARKED, estimate(v) / 2);
+      if (!weft__cas(&l->v_, &v, next, memory_order_relaxed)) continue;
+      v = next;
     }
     weft__lock_waiter w = {weft__port_now(), false};
-    int r = weft__park(&l->v_, v, deadline, &w);
+    /* no watching for the wake-up: a woken waiter races anyway */
+    int r = weft__park_watch(&l->v_, v, deadline, &w, false);
     if (w.handed_off) return WEFT_OK;
     if (r == WEFT__PARK_TIMEOUT) return try_acquire(l) ? WEFT_OK : WEFT_TIMEOUT;
     if (r == WEFT__PARK_AGAIN && weft__port_now() >= deadline)
@@ -48,17 +105,21 @@ static int acquire_until(weft_lock *l, int64_t deadline) {
   }
 }
 
+/* The fast path: one load and one CAS when the lock is free. */
+static bool fast_acquire(weft_lock *l) {
+  uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
+  return !(v & LOCKED) && weft__cas(&l->v_, &v, v | LOCKED, memory_order_acquire);
+}
+
 int weft_lock_acquire(weft_lock *l, double timeout) {
   if (!l || weft__bad_timeout(timeout)) return WEFT_EINVAL;
-  uintptr_t unlocked = 0;
-  if (weft__cas(&l->v_, &unlocked, LOCKED, memory_order_acquire)) return WEFT_OK;
+  if (fast_acquire(l)) return WEFT_OK;
   if (timeout == 0) return try_acquire(l) ? WEFT_OK : WEFT_TIMEOUT;
   return acquire_until(l, weft__deadline(timeout));
 }
 
 int weft__lock_acquire_until(weft_lock *l, int64_t deadline) {
-  uintptr_t unlocked = 0;
-  if (weft__cas(&l->v_, &unlocked, LOCKED, memory_order_acquire)) return WEFT_OK;
+  if (fast_acquire(l)) return WEFT_OK;
   return acquire_until(l, deadline);
 }
 
@@ -78,13 +139,14 @@ static bool on_unpark(void *arg, void *park_arg, bool more) {
   release *r = arg;
   weft__lock_waiter *w = park_arg;
   bool hand_off = w && weft__port_now() - w->since > HANDOFF_NS;
-  uintptr_t next = (more ? PARKED : 0) | (hand_off ? LOCKED : 0);
+  uintptr_t flags = (more ? PARKED : 0) | (hand_off ? LOCKED : 0), next;
   uintptr_t v = weft__load(&r->l->v_, memory_order_relaxed);
   do {
     if (!(v & LOCKED)) {
       r->status = WEFT_ESTATE;
       return false;
     }
+    next = (v & SPIN) | flags;
   } while (!weft__cas(&r->l->v_, &v, next, memory_order_release));
   assert(!hand_off || (next & LOCKED)); /* a hand-off never lets the lock go */
   assert(more || !(next & PARKED));     /* PARKED stays exactly while threads wait */
@@ -98,7 +160,7 @@ int weft_lock_release(weft_lock *l) {
   for (;;) {
     if (!(v & LOCKED)) return WEFT_ESTATE;
     if (v & PARKED) break;
-    if (weft__cas(&l->v_, &v, 0, memory_order_release)) return WEFT_OK;
+    if (weft__cas(&l->v_, &v, v & SPIN, memory_order_release)) return WEFT_OK;
   }
   release r = {l, WEFT_OK};
   weft__unpark_one(&l->v_, on_unpark, &r);
@@ -129,8 +191,8 @@ static void release_lock(void *l) {
   weft_lock_release(l);
 }
 
-int weft__park_unlocking(const void *addr, weft_lock *l, int64_t deadline) {
-  int r = weft__park_then(addr, release_lock, l, deadline, NULL);
+int weft__park_unlocking(const void *addr, weft_lock *l, int64_t deadline, bool watching) {
+  int r = weft__park_then(addr, release_lock, l, deadline, NULL, watching);
   if (r == WEFT_ENOMEM) { /* no record for this foreign thread: poll */
     weft_lock_release(l);
     weft__port_sleep(50000);

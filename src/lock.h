@@ -8,8 +8,9 @@
 int weft__lock_acquire_until(weft_lock *l, int64_t deadline);
 
 /* Park on addr with *l released meanwhile (it is held on entry and again on
- * return, whatever the outcome). For objects guarded by a weft_lock. */
-int weft__park_unlocking(const void *addr, weft_lock *l, int64_t deadline);
+ * return, whatever the outcome). For objects guarded by a weft_lock.
+ * watching: as for weft__park_watch. */
+int weft__park_unlocking(const void *addr, weft_lock *l, int64_t deadline, bool watching);
 
 /* A thread parked on a lock's word: the park_arg of every lock waiter, and
  * of a condition's waiters, which notify moves onto the lock's queue. */

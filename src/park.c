@@ -32,10 +32,13 @@ typedef struct waiter {
 typedef struct bucket {
   _Alignas(64) uintptr_t lock;
   weft__list queue;
+  uintptr_t watch; /* atomic: pauses that lately sufficed to see a wake-up */
 } bucket;
 
 #define NBUCKETS 256
-#define PARK_SPINS 50
+#define WATCH_FLOOR 32 /* pauses watched even with no history */
+#define WATCH_MAX 4096 /* a few tens of microseconds at most */
+#define WATCH_YIELDS 1 /* then a yield, for a waker on this CPU */
 static bucket table[NBUCKETS];
 
 static bucket *bucket_of(const void *addr) {
@@ -63,7 +66,7 @@ static void bucket_unlock(bucket *b) {
   weft__chaos(); /* let others into the gap after it */
 }
 
-static bool bucket_held(const bucket *b) {
+static inline bool bucket_held(const bucket *b) {
   return atomic_load_explicit((_Atomic uintptr_t *)&b->lock, memory_order_relaxed) != 0;
 }
 
@@ -115,10 +118,35 @@ static uintptr_t fork_registered;
 
 /* -- parking -- */
 
+/* Hand-offs often come within microseconds: watching for one a little
+ * spares both sides the OS's sleep and wake-up (a waker that finds the
+ * parker awake makes no system call). The watch pauses, for about twice
+ * what lately sufficed on this bucket, then yields once (a waker on this
+ * very CPU can run then); watches that see nothing shrink the next ones, so
+ * waits that end by timeout come to cost next to nothing. */
+static void watch(bucket *b, const waiter *w, int64_t deadline) {
+  uintptr_t est = weft__load(&b->watch, memory_order_relaxed);
+  uintptr_t budget = 2 * est + WATCH_FLOOR;
+  if (budget > WATCH_MAX) budget = WATCH_MAX;
+  for (uintptr_t i = 0; i < budget; i++) {
+    if (weft__load(&w->woken, memory_order_relaxed)) {
+      weft__store(&b->watch, est + ((intptr_t)i - (intptr_t)est) / 8, memory_order_relaxed);
+      return;
+    }
+    /* never past the deadline: the clock every 64 pauses */
+    if (i % 64 == 63 && deadline != WEFT__FOREVER && weft__port_now() >= deadline) return;
+    weft__cpu_relax();
+  }
+  for (int i = 0; i < WATCH_YIELDS && !weft__load(&w->woken, memory_order_relaxed); i++)
+    weft__port_yield();
+  if (!weft__load(&w->woken, memory_order_relaxed))
+    weft__store(&b->watch, est - est / 4, memory_order_relaxed);
+}
+
 /* Enqueue if *check == expected (check NULL: always), then sleep. */
 static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
                 void (*before_sleep)(void *), void *arg, int64_t deadline, void *park_arg,
-                int spins) {
+                bool watching) {
   struct weft_thread *self = weft__self();
   if (!self) return WEFT_ENOMEM;
   if (!weft__load(&fork_registered, memory_order_relaxed)) {
@@ -136,11 +164,7 @@ static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
   bucket_unlock(b);
   if (before_sleep) before_sleep(arg);
 
-  /* Hand-offs often come within microseconds: watching for one a little
-   * (yielding, so as not to hold a CPU someone may need) spares both sides
-   * the OS's sleep and wake-up. */
-  for (int i = 0; i < spins && !weft__load(&w.woken, memory_order_relaxed); i++)
-    weft__port_yield();
+  if (watching) watch(b, &w, deadline);
   /* Only a waker gives this parker a permit, so a consumed permit means
    * this wait was woken. */
   weft__chaos();
@@ -160,9 +184,9 @@ static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
   return WEFT__PARK_OK;
 }
 
-int weft__park_spinning(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg,
-                        int spins) {
-  int r = park(addr, addr, expected, NULL, NULL, deadline, park_arg, spins);
+int weft__park_watch(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg,
+                     bool watching) {
+  int r = park(addr, addr, expected, NULL, NULL, deadline, park_arg, watching);
   if (r == WEFT_ENOMEM) {
     /* No record for this foreign thread: fall back to polling. */
     weft__port_sleep(50000);
@@ -172,12 +196,12 @@ int weft__park_spinning(const uintptr_t *addr, uintptr_t expected, int64_t deadl
 }
 
 int weft__park(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg) {
-  return weft__park_spinning(addr, expected, deadline, park_arg, PARK_SPINS);
+  return weft__park_watch(addr, expected, deadline, park_arg, true);
 }
 
 int weft__park_then(const void *addr, void (*before_sleep)(void *), void *arg, int64_t deadline,
-                    void *park_arg) {
-  return park(addr, NULL, 0, before_sleep, arg, deadline, park_arg, PARK_SPINS);
+                    void *park_arg, bool watching) {
+  return park(addr, NULL, 0, before_sleep, arg, deadline, park_arg, watching);
 }
 
 /* -- waking -- */

@@ -14,17 +14,19 @@ enum { WEFT__PARK_OK = 0, WEFT__PARK_TIMEOUT = WEFT_TIMEOUT, WEFT__PARK_AGAIN = 
  * unparked, WEFT__PARK_TIMEOUT at the deadline, WEFT__PARK_AGAIN when the
  * value differed (or no parker could be had: then after a short sleep). */
 int weft__park(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg);
-/* weft__park, watching for the wake-up `spins` times (yielding) before
- * the OS sleep; weft__park watches a few dozen times. 0 for waiters whose
- * wakers should not pay for a wake-up that comes too soon (a queue's
- * getters, which rather let items pile up). */
-int weft__park_spinning(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg,
-                        int spins);
-/* Like weft__park without the value check: enqueue, then call
+/* weft__park, with (watching) or without a short watch for the wake-up
+ * before the OS sleep (weft__park watches, adapting the watch's length to
+ * how soon wake-ups lately came on this address's bucket). Without: for
+ * waiters whose wakers should not pay for a wake-up that comes too soon (a
+ * queue's getters, which rather let items pile up; a lock's waiters, who
+ * spun already and race when woken). */
+int weft__park_watch(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg,
+                     bool watching);
+/* Like weft__park_watch without the value check: enqueue, then call
  * before_sleep(arg) outside the lot's lock, then wait. WEFT_ENOMEM (and
  * before_sleep not called) when the calling thread has no record. */
 int weft__park_then(const void *addr, void (*before_sleep)(void *), void *arg, int64_t deadline,
-                    void *park_arg);
+                    void *park_arg, bool watching);
 /* Wake the longest-parked thread on addr. If fn is set, it runs first,
  * under the lot's lock, with that thread's park_arg (NULL if none) and
  * whether others would remain parked on addr; if it returns false nobody is

@@ -159,7 +159,7 @@ static void *pop(weft_queue *q) {
 
 static int wait_on(weft_queue *q, uintptr_t *addr, size_t *waiting, int64_t deadline) {
   if (waiting) (*waiting)++;
-  int r = weft__park_unlocking(addr, &q->lock, deadline);
+  int r = weft__park_unlocking(addr, &q->lock, deadline, false);
   if (waiting) (*waiting)--;
   return r == WEFT__PARK_TIMEOUT ? WEFT_TIMEOUT : WEFT_OK;
 }

@@ -24,6 +24,8 @@
 enum { NEW, PENDING, RUNNING, FINISHED, CANCELLED };
 
 #define IDLE_NS INT64_C(5000000000) /* a spare worker leaves after 5 s idle */
+#define SLOW_NS INT64_C(1000000)    /* a call running longer no longer counts */
+#define EXTRA_HELPERS 2             /* helpers beyond the CPU count */
 
 struct weft_timer {
   uintptr_t refs;
@@ -35,6 +37,7 @@ struct weft_timer {
   bool daemon;
   bool stop; /* periodic: cancelled while its call runs */
   int64_t start, due;
+  int64_t ran_at; /* when its current call began (running list) */
   uint64_t seq;
   size_t slot;     /* index in the heap while pending */
   weft__link link; /* in the ready or the running list */
@@ -173,9 +176,22 @@ static void settle(struct weft_timer *t, uintptr_t state) {
   weft__unpark_all(&t->state);
 }
 
+/* Under the lock: helpers that may be counted on soon: all but those
+ * stuck in a call that has run for over SLOW_NS. */
+static size_t helpers_in_play(void) {
+  size_t slow = 0;
+  int64_t now = weft__port_now();
+  for (weft__link *l = running.head; l; l = l->next)
+    slow += now - timer_of(l)->ran_at > SLOW_NS;
+  return n_helpers - slow;
+}
+
 /* Under the lock: make sure a thread is on its way for each ready timer and
- * for the lead if nobody has it: idle helpers first, then new ones. False if
- * none could be had for the lead. */
+ * for the lead if nobody has it: idle helpers first, then new ones, but no
+ * more than the CPUs (plus a few) that can run them at once. Busy helpers
+ * come back for the rest; only a call that runs long stops counting, so a
+ * slow callback never holds up the others for long. False if no helper
+ * exists or could be had. */
 static bool call_helpers(void) {
   size_t want = ready_len + !has_leader;
   size_t need = want > n_coming ? want - n_coming : 0;
@@ -183,11 +199,12 @@ static bool call_helpers(void) {
     n_idle--;
     n_coming++;
   }
-  for (; need > 0 && spawn() == WEFT_OK; need--) {
+  size_t max = weft__cpu_count() + EXTRA_HELPERS;
+  for (; need > 0 && helpers_in_play() < max && spawn() == WEFT_OK; need--) {
     n_helpers++;
     n_coming++;
   }
-  return has_leader || n_coming > 0;
+  return has_leader || n_coming > 0 || n_helpers > 0;
 }
 
 /* Under the lock: move the due timers to the ready list. */
@@ -205,6 +222,7 @@ static void collect_due(int64_t now) {
 static struct weft_timer *take_ready(void) {
   struct weft_timer *t = timer_of(weft__list_pop_front(&ready));
   ready_len--;
+  t->ran_at = weft__port_now();
   weft__list_push_back(&running, &t->link);
   return t;
 }
@@ -243,21 +261,55 @@ static void run(struct weft_thread *self, struct weft_timer *t) {
   }
 }
 
-/* Hold the lead until timers fall due; then run one, handing the lead on. */
+/* Under the lock: whether another thread can take the lead now (an idle
+ * helper, or a new one within the bound). */
+static bool successor_available(void) {
+  return n_idle > 0 || helpers_in_play() < weft__cpu_count() + EXTRA_HELPERS;
+}
+
+/* Under the lock: when the next running call turns slow (and stops
+ * counting against the bound), or WEFT__FOREVER. The running list is in
+ * the order the calls began. */
+static int64_t next_slow(int64_t now) {
+  for (weft__link *l = running.head; l; l = l->next)
+    if (now - timer_of(l)->ran_at <= SLOW_NS) return timer_of(l)->ran_at + SLOW_NS + 1;
+  return WEFT__FOREVER;
+}
+
+/* Hold the lead until timers fall due. Then run the first due call here
+ * (it follows the OS wake-up at once), handing the lead to another helper
+ * if timers remain; if none can be had (every helper busy, the bound
+ * reached), keep the lead, let the busy helpers drain the ready list as
+ * their calls end, and look again when a call has run long enough to stop
+ * counting against the bound. */
 static void lead(struct weft_thread *self) {
   has_leader = true;
   for (;;) {
-    collect_due(weft__port_now());
-    if (!weft__list_empty(&ready)) {
-      struct weft_timer *t = take_ready();
-      has_leader = false;
-      lead_until = WEFT__FOREVER;
-      call_helpers();
-      run(self, t);
-      return;
+    int64_t now = weft__port_now();
+    collect_due(now);
+    if (ready_len) {
+      bool alone = ready_len == 1 && heap_len == 0;
+      if (alone || successor_available()) {
+        struct weft_timer *t = take_ready();
+        has_leader = false;
+        lead_until = WEFT__FOREVER;
+        /* Nothing else: this thread takes the lead again after its call (a
+         * timer started meanwhile calls a helper), sparing a wake-up. */
+        if (!alone) call_helpers();
+        run(self, t);
+        return;
+      }
+      call_helpers(); /* idle ones for the ready timers, if any came back */
     }
     lead_until = heap_len ? heap[0]->due : WEFT__FOREVER;
-    weft__park_unlocking(&lead_word, &lock, lead_until);
+    if (ready_len) {
+      /* When a call turns slow, or in any case soon: helpers on their way
+       * may yet take ready timers into calls that turn slow later. */
+      int64_t slow = next_slow(now);
+      if (slow > now + SLOW_NS) slow = now + SLOW_NS;
+      if (slow < lead_until) lead_until = slow;
+    }
+    weft__park_unlocking(&lead_word, &lock, lead_until, false);
   }
 }
 
@@ -273,7 +325,7 @@ static void helper_main(void *unused) {
       run(self, take_ready());
     } else {
       n_idle++;
-      int r = weft__park_unlocking(&idle_word, &lock, weft__port_now() + IDLE_NS);
+      int r = weft__park_unlocking(&idle_word, &lock, weft__port_now() + IDLE_NS, false);
       if (r == WEFT__PARK_OK) {
         n_coming--; /* call_helpers took it off n_idle */
         continue;
@@ -447,7 +499,7 @@ static int wait_quiet(int64_t deadline, bool try_only, bool *waited) {
       break;
     }
     n_quiet_waiters++;
-    int r = weft__park_unlocking(&quiet_word, &lock, deadline);
+    int r = weft__park_unlocking(&quiet_word, &lock, deadline, false);
     n_quiet_waiters--;
     if (r == WEFT__PARK_TIMEOUT && n_non_daemon > own) {
       status = WEFT_TIMEOUT;

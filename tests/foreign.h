@@ -20,6 +20,12 @@ void test_foreign_join(test_foreign *f);
  * False where the test cannot read it (the test then skips). */
 bool test_os_thread_name(uint64_t native_id, char *buf, size_t size, size_t *limit);
 
+/* How many OS threads the process has now, or -1 where the test cannot
+ * tell (macOS: no /proc). */
+int test_os_thread_count(void);
+/* Linux: the entries of /proc/self/task; -1 without /proc. */
+int test_proc_thread_count(void);
+
 /* Linux: /proc/self/task/<tid>/comm (limit 15). Shared by posix and c11. */
 bool test_proc_thread_name(uint64_t native_id, char *buf, size_t size, size_t *limit);
 
@@ -43,5 +49,8 @@ int test_fork(void (*child)(void), const char **why);
  * affinity. False, with *why saying why, where the OS has no such call
  * (macOS), the process may run on fewer CPUs, or the OS refused. */
 bool test_pin_self(unsigned cpu, const char **why);
+/* How many CPUs this process may run on, as the OS says (not weft: a build
+ * whose probes are off may not know). */
+unsigned test_cpu_count(void);
 
 #endif

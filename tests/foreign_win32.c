@@ -6,6 +6,7 @@
 
 #include <windows.h>
 #include <process.h>
+#include <tlhelp32.h>
 
 struct test_foreign {
   HANDLE thread;
@@ -34,6 +35,19 @@ void test_foreign_join(test_foreign *f) {
   CHECK_EQ(WaitForSingleObject(f->thread, INFINITE), WAIT_OBJECT_0);
   CloseHandle(f->thread);
   free(f);
+}
+
+int test_os_thread_count(void) {
+  HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+  if (snap == INVALID_HANDLE_VALUE) return -1;
+  THREADENTRY32 e;
+  e.dwSize = sizeof e;
+  int n = 0;
+  DWORD me = GetCurrentProcessId();
+  for (BOOL ok = Thread32First(snap, &e); ok; ok = Thread32Next(snap, &e))
+    n += e.th32OwnerProcessID == me;
+  CloseHandle(snap);
+  return n;
 }
 
 typedef HRESULT(WINAPI *get_description_fn)(HANDLE, PWSTR *);
@@ -65,6 +79,15 @@ int test_fork_wait(long pid, double timeout) {
   (void)pid;
   (void)timeout;
   return -1;
+}
+
+unsigned test_cpu_count(void) {
+  DWORD_PTR process = 0, system = 0;
+  if (!GetProcessAffinityMask(GetCurrentProcess(), &process, &system)) return weft_cpu_count();
+  unsigned n = 0;
+  for (; process; process &= process - 1)
+    n++;
+  return n;
 }
 
 bool test_pin_self(unsigned cpu, const char **why) {

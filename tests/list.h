@@ -108,6 +108,8 @@ WEFT_TEST(timer, hidden, 20)
 WEFT_TEST(timer, shutdown_waits, 30)
 WEFT_TEST(timer, invalid, 10)
 WEFT_TEST(timer, wait_on_itself, 30)
+WEFT_TEST(timer, burst_bounded, 60)
+WEFT_TEST(timer, burst_slow, 60)
 
 WEFT_TEST(local, get_unset, 10)
 WEFT_TEST(local, isolation, 20)

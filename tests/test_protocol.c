@@ -231,7 +231,7 @@ static void probe_pinning(void *arg) {
  * affinity new threads inherit) stays unpinned. */
 static unsigned check_placement(placement where) {
   if (where == UNPINNED) return 1;
-  if (where == OTHER_CPUS && weft_cpu_count() < 2)
+  if (where == OTHER_CPUS && test_cpu_count() < 2)
     test_skip("one CPU only: threads cannot be pinned to different CPUs");
   probe p = {where, 0, "?"};
   test_foreign_join(test_foreign_start(probe_pinning, &p));

@@ -830,3 +830,85 @@ void test_timer_wait_on_itself(void) {
     weft_timer_unref(w.t);
   }
 }
+
+/* ---- bursts: a bounded set of helpers ---------------------------------- */
+
+static atomic_int burst_fired, burst_started;
+static test_flag burst_release;
+static double burst_due;
+static _Atomic double burst_worst_late;
+
+static void burst_quick(void *arg) {
+  (void)arg;
+  double late = weft_monotonic() - burst_due;
+  if (late > atomic_load(&burst_worst_late)) atomic_store(&burst_worst_late, late);
+  atomic_fetch_add(&burst_fired, 1);
+}
+
+/* Timers that all fall due at once are drained by a few helpers (about
+ * the CPU count), not served by a thread each; none fires early. */
+void test_timer_burst_bounded(void) {
+  int n = (int)test_scaled(2000);
+  weft_timer **t = malloc((size_t)n * sizeof *t);
+  CHECK(t != NULL);
+  int before = test_os_thread_count();
+  burst_due = weft_monotonic() + 0.2;
+  for (int i = 0; i < n; i++) {
+    t[i] = timer_new_checked(burst_due - weft_monotonic(), burst_quick, NULL);
+    CHECK_STATUS(weft_timer_start(t[i]), WEFT_OK);
+  }
+  int most = before;
+  double t0 = weft_monotonic();
+  while (atomic_load(&burst_fired) < n) {
+    int now = test_os_thread_count();
+    if (now > most) most = now;
+    if (weft_monotonic() - t0 > 30.0)
+      test_fail_(__FILE__, __LINE__, "%d of %d timers fired after 30 s", atomic_load(&burst_fired),
+                 n);
+    weft_yield();
+  }
+  for (int i = 0; i < n; i++) {
+    CHECK_STATUS(weft_timer_join(t[i], 10.0), WEFT_OK);
+    weft_timer_unref(t[i]);
+  }
+  free(t);
+  CHECK(atomic_load(&burst_worst_late) >= -TEST_CLOCK_EPS); /* none early */
+  /* The helpers: about the CPUs plus a few, whatever the burst. A call
+   * preempted for over a millisecond stops counting and may bring one more
+   * (and a sanitizer may start its own thread): a loose bound, far below a
+   * thread per timer. */
+  int bound = 2 * ((int)weft_cpu_count() + 2) + 4;
+  if (before >= 0 && most - before > bound)
+    test_fail_(__FILE__, __LINE__, "%d threads more during a burst of %d timers (bound %d)",
+               most - before, n, bound);
+}
+
+static void burst_blocking(void *arg) {
+  (void)arg;
+  atomic_fetch_add(&burst_started, 1);
+  test_flag_wait(&burst_release);
+}
+
+/* More slow callbacks than the bound, due together: each still starts at
+ * once, since a call that runs long stops counting against the bound. */
+void test_timer_burst_slow(void) {
+  enum { N = 24 };
+  weft_timer *t[N];
+  double due = weft_monotonic() + 0.05;
+  for (int i = 0; i < N; i++) {
+    t[i] = timer_new_checked(due - weft_monotonic(), burst_blocking, NULL);
+    CHECK_STATUS(weft_timer_start(t[i]), WEFT_OK);
+  }
+  double t0 = weft_monotonic();
+  while (atomic_load(&burst_started) < N) {
+    if (weft_monotonic() - t0 > 10.0)
+      test_fail_(__FILE__, __LINE__, "%d of %d slow callbacks running after 10 s",
+                 atomic_load(&burst_started), N);
+    weft_sleep(0.001);
+  }
+  test_flag_set(&burst_release);
+  for (int i = 0; i < N; i++) {
+    CHECK_STATUS(weft_timer_join(t[i], 30.0), WEFT_OK);
+    weft_timer_unref(t[i]);
+  }
+}

@@ -106,3 +106,15 @@ int test_fork(void (*child)(void), const char **why) {
   if (status == -2) test_fail_(__FILE__, __LINE__, "the forked child still ran after 30 s");
   return status;
 }
+
+int test_proc_thread_count(void) {
+  /* /proc/self/status's "Threads:" line: no directory walking needed. */
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  char line[128];
+  int n = -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "Threads: %d", &n) == 1) break;
+  fclose(f);
+  return n;
+}
