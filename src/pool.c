@@ -545,7 +545,7 @@ int weft_pool_shutdown(weft_pool *p, bool wait, bool cancel_futures) {
   weft_lock_acquire(&p->lock, WEFT_FOREVER);
   while (p->n_workers || p->n_starting || p->n_tasks) {
     p->end_waiters++;
-    weft__park_unlocking(&p->end_word, &p->lock, WEFT__FOREVER);
+    weft__park_unlocking(&p->end_word, &p->lock, WEFT__FOREVER, false);
     p->end_waiters--;
   }
   weft_lock_release(&p->lock);
