@@ -264,10 +264,10 @@ static void measure(kind k, uint64_t n, int repeats, cost out[SIDES]) {
       int s = (r + i) % SIDES; /* each side goes first in turn */
       if (!fns[s]) continue;
       unsigned long ran0 = atomic_load(&ran);
-      double c0 = pool_process_cpu(), t0 = weft_monotonic();
+      double c0 = raw_process_cpu(), t0 = weft_monotonic();
       if (fns[s](k, n)) fail("a call failed", s);
       wall[s][r] = (weft_monotonic() - t0) / (double)n;
-      cpu[s][r] = (pool_process_cpu() - c0) / (double)n;
+      cpu[s][r] = (raw_process_cpu() - c0) / (double)n;
       if (atomic_load(&ran) - ran0 != n) fail("a task lost or run twice", s);
     }
   }
@@ -444,7 +444,7 @@ static bool echo_sample(echo_run *e, unsigned clients, unsigned per_client, doub
   atomic_store(&e->good, 0);
   e->workers = e->pool ? weft_pool_new(128) : NULL;
   if (e->pool && !e->workers) return false;
-  double c0 = pool_process_cpu(), t0 = weft_monotonic();
+  double c0 = raw_process_cpu(), t0 = weft_monotonic();
   weft_thread *a = weft_thread_new(acceptor, e);
   if (!a || weft_thread_start(a) != WEFT_OK) return false;
   for (unsigned i = 0; i < clients; i++) {
@@ -459,7 +459,7 @@ static bool echo_sample(echo_run *e, unsigned clients, unsigned per_client, doub
     weft_sleep(0.0001);
   unsigned long msgs = (unsigned long)e->connections * e->messages;
   *wall = (weft_monotonic() - t0) / (double)msgs;
-  *cpu = (pool_process_cpu() - c0) / (double)msgs;
+  *cpu = (raw_process_cpu() - c0) / (double)msgs;
   if (e->workers) weft_pool_free(e->workers);
   if (atomic_load(&e->good) != msgs) fail("an echo missing or wrong", WEFT);
   return true;

@@ -1,5 +1,4 @@
-/* What weft_bench_pool (bench_pool.c) asks of its other files: the
- * process's CPU time (bench_pool_cpu.c) and GLib's GThreadPool
+/* What weft_bench_pool (bench_pool.c) asks of GLib's GThreadPool
  * (bench_pool_glib.c, or bench_pool_glib_none.c where the build found no
  * GLib). Every int call returns 0 on success. */
 #ifndef WEFT_BENCH_POOL_H
@@ -7,10 +6,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-
-/* CPU seconds the whole process has used, user plus system (getrusage,
- * GetProcessTimes); -1 where unknown. */
-double pool_process_cpu(void);
 
 /* "GThreadPool", or NULL without GLib (then the GLib rows are skipped). */
 extern const char *const glib_pool_name;
