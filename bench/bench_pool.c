@@ -31,7 +31,7 @@ typedef struct config {
   unsigned echo_clients, echo_connections, echo_messages;
 } config;
 
-static const config full = {20000, 1000000, 5, 128, 4, 50};
+static const config full = {20000, 1000000, 5, 128, 8, 25};
 static const config quick = {500, 20000, 1, 16, 2, 10};
 
 static int failures;
