@@ -196,9 +196,12 @@ int weft_future_set_result(weft_future *f, void *result) {
 int weft_future_cancel(weft_future *f) {
   if (!f) return WEFT_EINVAL;
   uintptr_t s = state_of(f) & STATE;
-  if (s == PENDING && complete_here(f, CANCELLED, NULL)) return WEFT_OK;
+  if (s != PENDING) return s == CANCELLED ? WEFT_OK : WEFT_ESTATE;
+  weft_future_ref(f); /* as complete_here: the caller may own none */
+  bool cancelled = complete(f, CANCELLED, NULL, false);
   s = state_of(f) & STATE; /* a cancel may have won meanwhile */
-  return s == CANCELLED ? WEFT_OK : WEFT_ESTATE;
+  weft_future_unref(f);
+  return cancelled || s == CANCELLED ? WEFT_OK : WEFT_ESTATE;
 }
 
 bool weft_future_cancelled(const weft_future *f) {
