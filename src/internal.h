@@ -11,6 +11,7 @@
  *   process    process.c      exit wait, weft_shutdown, fork: runs what the
  *                             subsystems registered with it (subsystem.h)
  *   primitives lock.c rlock.c once.c cond.c sem.c event.c barrier.c
+ *              rwlock.c latch.c
  *              queue.c fifo.c (lock.h: what they share about locks)
  *   lot        park.c         wait and wake on an address (park.h)
  *   self       self.c         the calling thread's record, idents, the
