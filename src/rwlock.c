@@ -53,7 +53,10 @@ typedef struct grant {
   int result;
 } grant;
 
-/* Under the lot's lock of the readers' queue, with n readers parked there. */
+/* Under the lot's lock of the readers' queue, with n readers parked there.
+ * From a writer's release with nobody parked (they all timed out): let the
+ * lock go if no writer waits either, else keep it for the writers' hand-off
+ * (GRANT_NONE). */
 static bool decide_grant(void *arg, size_t n) {
   grant *g = arg;
   uintptr_t v = load(g->rw), next;
@@ -67,12 +70,13 @@ static bool decide_grant(void *arg, size_t n) {
       return false;
     }
     next = v & ~RWAIT; /* nobody is left parked after this step */
-    if (n == 0) {
-      g->result = GRANT_NONE; /* they all timed out; a writer keeps it */
-    } else {
+    g->result = GRANT_OK;
+    if (n > 0)
       next = (next & ~WRITER) + (uintptr_t)n * READER;
-      g->result = GRANT_OK;
-    }
+    else if (g->from_writer && (v & WWAIT))
+      g->result = GRANT_NONE;
+    else if (g->from_writer)
+      next &= ~WRITER;
   } while (!weft__cas(&g->rw->state_, &v, next, memory_order_acq_rel));
   return n > 0;
 }
@@ -236,8 +240,9 @@ int weft_rwlock_acquire_exclusive(weft_rwlock *rw, double timeout) {
 }
 
 /* Under the writers' queue's lot lock: hand the lock to the longest-parked
- * writer, or let it go if none is parked; readers that parked meanwhile
- * come first (status WEFT__PARK_AGAIN: the caller grants them). */
+ * writer, or let it go if none is parked. Readers that parked after the
+ * release let in the earlier ones stay parked (RWAIT stays): the writer
+ * handed the lock lets them in, or, if there is none, the caller at once. */
 static bool on_writer_leaves(void *arg, void *park_arg, bool more) {
   wake *k = arg;
   waiter *w = park_arg;
@@ -247,35 +252,34 @@ static bool on_writer_leaves(void *arg, void *park_arg, bool more) {
       k->status = WEFT_ESTATE;
       return false;
     }
-    if (v & RWAIT) {
-      k->status = WEFT__PARK_AGAIN;
-      return false;
-    }
-    next = w ? WRITER | (more ? WWAIT : 0) : 0;
+    next = (v & RWAIT) | (w ? WRITER | (more ? WWAIT : 0) : 0);
   } while (!weft__cas(&k->rw->state_, &v, next, memory_order_acq_rel));
   k->status = WEFT_OK;
+  k->readers_next = !w && (next & RWAIT);
   if (!w) return false;
   w->granted = true;
   return true;
 }
 
+/* Each step either ends the release or follows a change that only a
+ * finite number of other steps can make, so a reader that keeps setting
+ * RWAIT cannot keep the release going round. */
 static int writer_leaves(weft_rwlock *rw) {
   for (;;) {
     uintptr_t v = load(rw);
     if (!(v & WRITER)) return WEFT_ESTATE;
     if (v & RWAIT) {
       int g = grant_readers(rw, true);
-      if (g == GRANT_OK) return WEFT_OK;
-      if (g == GRANT_ESTATE) return WEFT_ESTATE;
-      continue; /* stale RWAIT, now cleared: on to the writers */
+      if (g != GRANT_NONE) return g == GRANT_ESTATE ? WEFT_ESTATE : WEFT_OK;
+      v = load(rw); /* writers wait: on to them */
     }
     if (v & WWAIT) {
       wake k = {rw, WEFT_OK, false};
       weft__unpark_one(&rw->wqueue_, on_writer_leaves, &k);
-      if (k.status == WEFT__PARK_AGAIN) continue;
+      if (k.readers_next) grant_readers(rw, false);
       return k.status;
     }
-    if (weft__cas(&rw->state_, &v, 0, memory_order_release)) return WEFT_OK;
+    if (!(v & RWAIT) && weft__cas(&rw->state_, &v, 0, memory_order_release)) return WEFT_OK;
   }
 }
 
