@@ -5,6 +5,7 @@
  * reaches a higher one's work only through a function pointer that the
  * higher one registered with it):
  *
+ *   names      c11threads.c   the C11 <threads.h> names (weft/threads.h)
  *   subsystems timer.c        timers (on helper threads from thread.c)
  *              thread.c       records' lives, registry, names, start/join,
  *              local.c        helpers; thread-local values (thread.h)
