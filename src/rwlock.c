@@ -28,7 +28,8 @@
 #define RWAIT ((uintptr_t)4)
 #define READER ((uintptr_t)8)
 #define MAX_READERS (UINTPTR_MAX >> 3)
-#define SPINS 20
+#define READER_SPINS 20 /* yields while a writer holds it, before parking */
+#define WRITER_SPINS 2  /* few: until it announces itself, readers keep coming */
 
 /* The park_arg of every waiter: its release set it already holds the lock. */
 typedef struct waiter {
@@ -110,7 +111,7 @@ static int shared_until(weft_rwlock *rw, int64_t deadline) {
     int r = try_shared(rw, &v);
     if (r != WEFT_TIMEOUT) return r;
     if (!(v & RWAIT)) {
-      if (spins++ < SPINS) {
+      if (spins++ < READER_SPINS) {
         weft__port_yield();
         continue;
       }
@@ -209,7 +210,7 @@ static int exclusive_until(weft_rwlock *rw, int64_t deadline) {
     uintptr_t v = load(rw);
     if (try_exclusive(rw, &v)) return WEFT_OK;
     if (!(v & WWAIT)) {
-      if (spins++ < SPINS) {
+      if (spins++ < WRITER_SPINS) {
         weft__port_yield();
         continue;
       }
