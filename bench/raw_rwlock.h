@@ -15,7 +15,7 @@ extern const char raw_rwlock_name[]; /* "pthread_rwlock_t", "SRWLOCK" */
 extern const char raw_cpu_clock_name[];
 
 typedef struct raw_rwlock {
-  _Alignas(max_align_t) unsigned char os[64]; /* pthread_rwlock_t or SRWLOCK */
+  _Alignas(max_align_t) unsigned char os[256]; /* pthread_rwlock_t (200 bytes on macOS), SRWLOCK */
 } raw_rwlock;
 
 /* The shared data of the read-mostly runs: writers keep a == b. */
