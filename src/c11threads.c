@@ -286,8 +286,13 @@ void weft_c11_cnd_destroy(weft_c11_cnd_t *cond) {
  * key's weft_local holds, so that tss_set changes the box (C11 runs no
  * destructor on a replaced value) and the local's destructor, at thread
  * exit, runs the key's on the value. weft_local takes the box out of its
- * slot first, so tss_get reads NULL in the destructor and a tss_set there
- * makes a new box: another pass, up to weft_local's 4. -- */
+ * slot before that; the box goes back in (empty: tss_get reads NULL) while
+ * the key's destructor runs, so a tss_set there fills it again for
+ * weft_local's next pass. After TSS_DTOR_ITERATIONS passes of a box, what
+ * its destructor set is dropped, as POSIX keys drop it, and the box freed.
+ * (A key first set by another key's destructor at exit gets the passes
+ * weft_local has left; a value it sets in the very last one is dropped
+ * with its box.) -- */
 
 struct weft_c11_tss {
   weft_local *local;
@@ -298,14 +303,30 @@ struct weft_c11_tss {
 typedef struct box {
   struct weft_c11_tss *key;
   void *value;
+  unsigned passes;
 } box;
+
+enum { DTOR_PASSES = 4 }; /* TSS_DTOR_ITERATIONS; weft_local makes as many */
 
 static void box_end(void *arg) {
   box *b = arg;
   struct weft_c11_tss *key = b->key;
   void *value = b->value;
-  weft__free(b);
-  if (value && key->dtor && !weft__load(&key->deleting, memory_order_acquire)) key->dtor(value);
+  if (!value || !key->dtor || weft__load(&key->deleting, memory_order_acquire)) {
+    weft__free(b);
+    return;
+  }
+  b->value = NULL;
+  b->passes++;
+  bool back = weft_local_set(key->local, b) == WEFT_OK; /* the slot is empty: no call */
+  key->dtor(value);
+  if (!back) {
+    weft__free(b);
+    return;
+  }
+  if (b->value && b->passes < DTOR_PASSES) return; /* set again: the next pass */
+  b->value = NULL;
+  weft_local_set(key->local, NULL); /* replaced: box_end frees the empty box */
 }
 
 int weft_c11_tss_create(weft_c11_tss_t *key, weft_c11_tss_dtor_t dtor) {
@@ -340,6 +361,7 @@ int weft_c11_tss_set(weft_c11_tss_t key, void *value) {
   if (!b) return weft_c11_thrd_error;
   b->key = key;
   b->value = value;
+  b->passes = 0;
   if (weft_local_set(key->local, b) != WEFT_OK) {
     weft__free(b);
     return weft_c11_thrd_error;
