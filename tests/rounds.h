@@ -142,7 +142,7 @@ static void rounds_probe_pinning(void *arg) {
 /* Skip unless the placement is possible; the CPUs to spread threads over. */
 static unsigned rounds_placement_cpus(rounds_placement where) {
   if (where == ROUNDS_UNPINNED) return 1;
-  if (where == ROUNDS_OTHER_CPUS && weft_cpu_count() < 2)
+  if (where == ROUNDS_OTHER_CPUS && test_cpu_count() < 2)
     test_skip("one CPU only: threads cannot be pinned to different CPUs");
   rounds_probe p = {where, 0, "?"};
   test_foreign_join(test_foreign_start(rounds_probe_pinning, &p));
