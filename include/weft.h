@@ -289,6 +289,57 @@ WEFT_API int weft_barrier_reset(weft_barrier *b);
 WEFT_API unsigned weft_barrier_n_waiting(const weft_barrier *b);
 WEFT_API bool weft_barrier_broken(const weft_barrier *b);
 
+/* ---- Reader-writer lock, latch ----------------------------------------- */
+
+/* A reader-writer lock: two words, all zero when free (WEFT_RWLOCK_INIT),
+ * no destroy. Any number of readers (shared) or one writer (exclusive).
+ * Policy, phase-fair: a reader does not enter while a writer waits, so a
+ * stream of readers cannot starve a writer; a writer's release lets in
+ * every reader that waited at that moment before the next writer, so a
+ * stream of writers cannot starve a reader. Any thread may release a hold.
+ * Fields are private. */
+typedef struct weft_rwlock {
+  uintptr_t state_;  /* writer bit, waiting bits, number of readers */
+  uintptr_t wqueue_; /* writers park on this word's address */
+} weft_rwlock;
+#define WEFT_RWLOCK_INIT                                                                           \
+  { 0, 0 }
+
+/* Acquire shared (read) access, waiting up to timeout while a writer holds
+ * the lock or waits for it. WEFT_TIMEOUT if still refused; WEFT_EOVERFLOW
+ * past UINTPTR_MAX >> 3 readers. */
+WEFT_API int weft_rwlock_acquire_shared(weft_rwlock *rw, double timeout);
+/* Acquire exclusive (write) access, waiting up to timeout while readers or
+ * a writer hold it. WEFT_TIMEOUT if still held. */
+WEFT_API int weft_rwlock_acquire_exclusive(weft_rwlock *rw, double timeout);
+/* Release one shared hold; WEFT_ESTATE if no reader holds it. Of two
+ * racing releases of a single hold, exactly one returns WEFT_OK. */
+WEFT_API int weft_rwlock_release_shared(weft_rwlock *rw);
+/* Release the exclusive hold; WEFT_ESTATE if no writer holds it. Of two
+ * racing releases, exactly one returns WEFT_OK. */
+WEFT_API int weft_rwlock_release_exclusive(weft_rwlock *rw);
+
+/* A count-down latch (C++20 std::latch, Java's CountDownLatch): one word,
+ * all zero is a released latch (WEFT_LATCH_INIT). Fields are private. */
+typedef struct weft_latch {
+  uintptr_t count_; /* the count, shifted left by one; bit 0: waiters */
+} weft_latch;
+#define WEFT_LATCH_INIT                                                                            \
+  { 0 }
+/* The largest count a latch holds. */
+#define WEFT_LATCH_MAX (UINTPTR_MAX >> 1)
+
+/* Set the count (not while threads wait on it). WEFT_EINVAL for NULL,
+ * WEFT_EOVERFLOW above WEFT_LATCH_MAX (nothing changed). */
+WEFT_API int weft_latch_init(weft_latch *l, size_t count);
+/* Take n from the count; reaching zero wakes every waiter. WEFT_EOVERFLOW
+ * if n exceeds the count (the count is unchanged); n == 0 does nothing. */
+WEFT_API int weft_latch_count_down(weft_latch *l, size_t n);
+/* Wait until the count is zero: WEFT_OK, or WEFT_TIMEOUT. */
+WEFT_API int weft_latch_wait(weft_latch *l, double timeout);
+/* True if the count is zero (never blocks); false for NULL. */
+WEFT_API bool weft_latch_try_wait(const weft_latch *l);
+
 /* ---- Queues (queue.Queue, LifoQueue, PriorityQueue) -------------------- */
 
 typedef struct weft_queue weft_queue;

@@ -5,6 +5,7 @@
  * reaches a higher one's work only through a function pointer that the
  * higher one registered with it):
  *
+ *   names      c11threads.c   the C11 <threads.h> names (weft/threads.h)
  *   subsystems timer.c        timers (on helper threads from thread.c)
  *              pool.c         thread pools (on weft threads; future.h)
  *              thread.c       records' lives, registry, names, start/join,
@@ -12,6 +13,7 @@
  *   process    process.c      exit wait, weft_shutdown, fork: runs what the
  *                             subsystems registered with it (subsystem.h)
  *   primitives lock.c rlock.c once.c cond.c sem.c event.c barrier.c
+ *              rwlock.c latch.c
  *              queue.c fifo.c (lock.h: what they share about locks)
  *              future.c wait.c (future.h: what the pool needs of futures)
  *   lot        park.c         wait and wake on an address (park.h)

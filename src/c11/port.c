@@ -89,6 +89,16 @@ void weft__port_yield(void) {
   thrd_yield();
 }
 
+void weft__port_thread_exit(void) {
+  thrd_exit(0);
+}
+
+int64_t weft__port_wall_now(void) {
+  struct timespec ts = {0, 0};
+  timespec_get(&ts, TIME_UTC);
+  return (int64_t)ts.tv_sec * WEFT__NS_PER_SEC + ts.tv_nsec;
+}
+
 /* -- clocks -- */
 
 int64_t weft__port_now(void) {

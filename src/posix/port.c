@@ -76,6 +76,16 @@ void weft__port_yield(void) {
   sched_yield();
 }
 
+void weft__port_thread_exit(void) {
+  pthread_exit(NULL);
+}
+
+int64_t weft__port_wall_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 void weft__port_sleep(int64_t ns) {
   struct timespec ts = weft__timespec(ns);
   nanosleep(&ts, NULL);

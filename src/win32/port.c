@@ -76,6 +76,20 @@ void weft__port_yield(void) {
   SwitchToThread();
 }
 
+void weft__port_thread_exit(void) {
+  _endthreadex(0);
+  for (;;) /* _endthreadex does not return; tell the compiler so */
+    ExitThread(0);
+}
+
+/* FILETIME counts 100 ns from 1601-01-01; 1970 is 11644473600 s later. */
+int64_t weft__port_wall_now(void) {
+  FILETIME ft;
+  GetSystemTimeAsFileTime(&ft);
+  int64_t t = (int64_t)(((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime);
+  return (t - INT64_C(116444736000000000)) * 100;
+}
+
 /* -- clock and sleep -- */
 
 static _Atomic int64_t qpc_hz;
