@@ -43,7 +43,8 @@ enum {
   WEFT_EOVERFLOW, /* a counter would pass its bound */
   WEFT_ESHUTDOWN, /* queue or pool shut down */
   WEFT_EBROKEN,   /* barrier broken */
-  WEFT_ECANCELED  /* timer or future cancelled */
+  WEFT_ECANCELED, /* timer or future cancelled */
+  WEFT_ENOTSUP    /* the OS or backend cannot do it */
 };
 
 #define WEFT_FOREVER (-1.0)
@@ -154,6 +155,34 @@ WEFT_API size_t weft_active_count(void);
 WEFT_API size_t weft_enumerate(weft_thread **out, size_t cap);
 /* Start a daemon thread running target(arg), as _thread.start_new_thread. */
 WEFT_API int weft_start_new_thread(weft_fn target, void *arg);
+
+/* Scheduling priority, a few portable levels mapped per OS: Linux a nice
+ * value (+10, 0, -10, -20; raising priority needs the privilege to, else
+ * WEFT_EPERM), Windows THREAD_PRIORITY_BELOW_NORMAL, _NORMAL, _HIGHEST,
+ * _TIME_CRITICAL, macOS a QoS class (the calling thread's own only, or
+ * before start). */
+enum {
+  WEFT_PRIORITY_LOW = -1,
+  WEFT_PRIORITY_NORMAL = 0,
+  WEFT_PRIORITY_HIGH = 1,
+  WEFT_PRIORITY_TIME_CRITICAL = 2
+};
+/* Set t's priority, before start (the thread takes it as it starts) or
+ * while it runs. WEFT_EINVAL for a NULL t or an unknown level, WEFT_ESTATE
+ * once it has finished, WEFT_EPERM if the OS refuses, WEFT_ENOTSUP where
+ * the OS or backend cannot (macOS for another running thread, POSIX
+ * systems without per-thread priorities). */
+WEFT_API int weft_thread_set_priority(weft_thread *t, int level);
+/* Let t run only on the CPUs i with cpus[i] true (i < n; CPU numbers as the
+ * OS counts them), before start or while it runs. WEFT_EINVAL for NULL
+ * arguments, n == 0, no CPU chosen, or CPUs the OS will not give it;
+ * WEFT_ESTATE once finished; WEFT_ENOTSUP where the OS cannot (macOS) or
+ * past the CPUs it can name (64 on Windows). A start whose priority or
+ * affinity the OS then refuses returns that status; the thread runs. */
+WEFT_API int weft_thread_set_affinity(weft_thread *t, const bool *cpus, size_t n);
+/* Fill cpus[0..n) with the CPUs t may run on (before start: those it will
+ * get). Same statuses as set. */
+WEFT_API int weft_thread_get_affinity(const weft_thread *t, bool *cpus, size_t n);
 
 /* ---- Locks ------------------------------------------------------------ */
 

@@ -75,6 +75,15 @@ void weft__port_set_name_self(const char *name);
 bool weft__port_set_name_other(weft__os_thread *t, const char *name);
 unsigned weft__port_cpu_count(void);
 
+/* -- scheduling: a running thread's priority and CPUs, by its OS id
+ * (weft__port_native_id; self: the id is the caller's, which some OSes can
+ * only reach so). level is a WEFT_PRIORITY_*; cpus[i] for CPU i < n.
+ * WEFT_OK; WEFT_ENOTSUP where the OS or backend cannot; WEFT_EPERM where it
+ * refuses for want of privilege; WEFT_EINVAL for CPUs it will not give. -- */
+int weft__port_set_priority(uint64_t native_id, bool self, int level);
+int weft__port_set_affinity(uint64_t native_id, bool self, const bool *cpus, size_t n);
+int weft__port_get_affinity(uint64_t native_id, bool self, bool *cpus, size_t n);
+
 /* -- blocking: one parker per thread --
  * A parker holds at most one permit. park() consumes the permit, waiting
  * for it until the monotonic deadline: it returns WEFT_OK only once a permit

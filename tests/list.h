@@ -73,6 +73,13 @@ WEFT_TEST(thread, foreign_many, 30)
 WEFT_TEST(thread, stack_size, 20)
 WEFT_TEST(thread, stack_size_absurd, 20)
 WEFT_TEST(thread, start_fail_wakes_join, 60)
+
+WEFT_TEST(sched, priority_bad_input, 20)
+WEFT_TEST(sched, priority_running, 20)
+WEFT_TEST(sched, priority_before_start, 20)
+WEFT_TEST(sched, priority_foreign, 20)
+WEFT_TEST(sched, affinity_bad_input, 20)
+WEFT_TEST(sched, affinity, 20)
 WEFT_TEST(thread, null, 10)
 
 WEFT_TEST(exit, shutdown_none, 10)
