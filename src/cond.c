@@ -10,6 +10,7 @@
  * the lock over to one that has waited long), so each hand-off costs one
  * wake-up, not two. */
 #include "lock.h"
+#include "tsan.h"
 
 enum { OWN_RLOCK, PLAIN_LOCK, CALLER_RLOCK };
 
@@ -79,7 +80,10 @@ static void release_all(void *arg) {
 
 /* held: a release already handed the underlying lock to this thread. */
 static void reacquire(saved *s, bool held) {
-  if (!held) weft_lock_acquire(lock_of(s->c), WEFT_FOREVER);
+  if (!held)
+    weft_lock_acquire(lock_of(s->c), WEFT_FOREVER);
+  else
+    weft__tsan_acquire(lock_of(s->c)); /* as weft_lock_acquire would */
   if (s->c->kind_ != PLAIN_LOCK) weft__rlock_restore(rlock_of(s->c), s->depth);
 }
 

@@ -8,6 +8,7 @@
  * began after the flag was cleared again (that wait parks after the step and
  * is not among those woken). */
 #include "park.h"
+#include "tsan.h"
 
 #define SET ((uintptr_t)1)
 #define WAITERS ((uintptr_t)2)
@@ -16,7 +17,7 @@ static void publish_set(void *word) {
   weft__exchange(word, SET, memory_order_acq_rel);
 }
 
-void weft_event_set(weft_event *e) {
+static void do_event_set(weft_event *e) {
   if (!e) return;
   uintptr_t v = weft__load(&e->state_, memory_order_relaxed);
   for (;;) {
@@ -30,6 +31,11 @@ void weft_event_set(weft_event *e) {
   }
 }
 
+void weft_event_set(weft_event *e) {
+  weft__tsan_release(e);
+  do_event_set(e);
+}
+
 void weft_event_clear(weft_event *e) {
   if (!e) return;
   weft__fetch_and(&e->state_, ~SET, memory_order_relaxed);
@@ -39,7 +45,7 @@ bool weft_event_is_set(const weft_event *e) {
   return e && (weft__load(&e->state_, memory_order_acquire) & SET);
 }
 
-int weft_event_wait(weft_event *e, double timeout) {
+static int do_event_wait(weft_event *e, double timeout) {
   if (!e || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   uintptr_t v = weft__load(&e->state_, memory_order_acquire);
   if (v & SET) return WEFT_OK;
@@ -54,4 +60,8 @@ int weft_event_wait(weft_event *e, double timeout) {
     if (v & SET) return WEFT_OK;
     if (r == WEFT__PARK_TIMEOUT || weft__port_now() >= deadline) return WEFT_TIMEOUT;
   }
+}
+
+int weft_event_wait(weft_event *e, double timeout) {
+  return weft__tsan_acquired(e, do_event_wait(e, timeout));
 }

@@ -18,6 +18,7 @@
  * order holds across threads too. The first callback lives in the future
  * itself: a future with one callback allocates nothing more. */
 #include "future.h"
+#include "tsan.h"
 
 #include <string.h>
 
@@ -134,6 +135,7 @@ static bool complete(weft_future *f, uintptr_t to, void *result, bool from_runni
       return false;
     }
     f->result = result;
+    weft__tsan_release(f); /* the result and what led to it, for readers */
     /* A CAS: a waiter may set WAITERS, a worker may start it, meanwhile. */
     if (weft__cas(&f->state, &v, (v & POOLED) | to, memory_order_release)) break;
   }
@@ -213,11 +215,15 @@ bool weft_future_running(const weft_future *f) {
 }
 
 bool weft_future_done(const weft_future *f) {
-  return f && done_state(state_of(f));
+  bool done = f && done_state(state_of(f));
+  if (done) weft__tsan_acquire(f);
+  return done;
 }
 
 bool weft__future_is_done(const weft_future *f) {
-  return done_state(state_of(f));
+  bool done = done_state(state_of(f));
+  if (done) weft__tsan_acquire(f);
+  return done;
 }
 
 int weft_future_add_done_callback(weft_future *f, void (*cb)(weft_future *f, void *arg),
@@ -294,6 +300,7 @@ int weft_future_result(weft_future *f, double timeout, void **result) {
     int status = weft__future_wait_until(f, weft__deadline(timeout), false);
     if (status != WEFT_OK) return status;
   }
+  weft__tsan_acquire(f);
   if ((state_of(f) & STATE) == CANCELLED) return WEFT_ECANCELED;
   if (result) *result = f->result;
   return WEFT_OK;

@@ -17,6 +17,7 @@
  * lock (throughput); once that thread has waited over a millisecond, release
  * hands the lock straight to it instead, so nobody starves. */
 #include "lock.h"
+#include "tsan.h"
 
 #define LOCKED ((uintptr_t)1)
 #define PARKED ((uintptr_t)2)
@@ -111,16 +112,24 @@ static bool fast_acquire(weft_lock *l) {
   return !(v & LOCKED) && weft__cas(&l->v_, &v, v | LOCKED, memory_order_acquire);
 }
 
-int weft_lock_acquire(weft_lock *l, double timeout) {
+static int do_lock_acquire(weft_lock *l, double timeout) {
   if (!l || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   if (fast_acquire(l)) return WEFT_OK;
   if (timeout == 0) return try_acquire(l) ? WEFT_OK : WEFT_TIMEOUT;
   return acquire_until(l, weft__deadline(timeout));
 }
 
-int weft__lock_acquire_until(weft_lock *l, int64_t deadline) {
+int weft_lock_acquire(weft_lock *l, double timeout) {
+  return weft__tsan_acquired(l, do_lock_acquire(l, timeout));
+}
+
+static int do__lock_acquire_until(weft_lock *l, int64_t deadline) {
   if (fast_acquire(l)) return WEFT_OK;
   return acquire_until(l, deadline);
+}
+
+int weft__lock_acquire_until(weft_lock *l, int64_t deadline) {
+  return weft__tsan_acquired(l, do__lock_acquire_until(l, deadline));
 }
 
 /* Runs under the parking lot's bucket lock, so no acquirer can park or
@@ -154,7 +163,7 @@ static bool on_unpark(void *arg, void *park_arg, bool more) {
   return true;
 }
 
-int weft_lock_release(weft_lock *l) {
+static int do_lock_release(weft_lock *l) {
   if (!l) return WEFT_EINVAL;
   uintptr_t v = LOCKED; /* the usual case; a failed CAS loads the truth */
   for (;;) {
@@ -165,6 +174,11 @@ int weft_lock_release(weft_lock *l) {
   release r = {l, WEFT_OK};
   weft__unpark_one(&l->v_, on_unpark, &r);
   return r.status;
+}
+
+int weft_lock_release(weft_lock *l) {
+  weft__tsan_release(l);
+  return do_lock_release(l);
 }
 
 bool weft_lock_locked(const weft_lock *l) {

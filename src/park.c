@@ -66,9 +66,11 @@ static void bucket_unlock(bucket *b) {
   weft__chaos(); /* let others into the gap after it */
 }
 
-static inline bool bucket_held(const bucket *b) {
+#ifndef NDEBUG /* for the asserts */
+static bool bucket_held(const bucket *b) {
   return atomic_load_explicit((_Atomic uintptr_t *)&b->lock, memory_order_relaxed) != 0;
 }
+#endif
 
 static waiter *waiter_of(weft__link *l) {
   return l ? WEFT__CONTAINER(l, waiter, link) : NULL;

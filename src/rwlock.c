@@ -22,6 +22,7 @@
  * parked clears it, and a writer that gives up clears WWAIT when it was the
  * last one, then lets in the readers that it kept out. */
 #include "park.h"
+#include "tsan.h"
 
 #define WRITER ((uintptr_t)1)
 #define WWAIT ((uintptr_t)2)
@@ -129,12 +130,16 @@ static int shared_until(weft_rwlock *rw, int64_t deadline) {
   }
 }
 
-int weft_rwlock_acquire_shared(weft_rwlock *rw, double timeout) {
+static int do_rwlock_acquire_shared(weft_rwlock *rw, double timeout) {
   if (!rw || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   uintptr_t v = load(rw);
   int r = try_shared(rw, &v);
   if (r != WEFT_TIMEOUT || timeout == 0) return r;
   return shared_until(rw, weft__deadline(timeout));
+}
+
+int weft_rwlock_acquire_shared(weft_rwlock *rw, double timeout) {
+  return weft__tsan_acquired(rw, do_rwlock_acquire_shared(rw, timeout));
 }
 
 typedef struct wake {
@@ -167,7 +172,7 @@ static bool on_reader_leaves(void *arg, void *park_arg, bool more) {
   return true;
 }
 
-int weft_rwlock_release_shared(weft_rwlock *rw) {
+static int do_rwlock_release_shared(weft_rwlock *rw) {
   if (!rw) return WEFT_EINVAL;
   uintptr_t v = READER; /* the usual case; a failed CAS loads the truth */
   for (;;) {
@@ -179,6 +184,11 @@ int weft_rwlock_release_shared(weft_rwlock *rw) {
   weft__unpark_one(&rw->wqueue_, on_reader_leaves, &k);
   if (k.readers_next) grant_readers(rw, false);
   return k.status;
+}
+
+int weft_rwlock_release_shared(weft_rwlock *rw) {
+  weft__tsan_release(rw);
+  return do_rwlock_release_shared(rw);
 }
 
 /* -- exclusive -- */
@@ -231,13 +241,17 @@ static int exclusive_until(weft_rwlock *rw, int64_t deadline) {
   }
 }
 
-int weft_rwlock_acquire_exclusive(weft_rwlock *rw, double timeout) {
+static int do_rwlock_acquire_exclusive(weft_rwlock *rw, double timeout) {
   if (!rw || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   uintptr_t v = 0;
   if (weft__cas(&rw->state_, &v, WRITER, memory_order_acquire)) return WEFT_OK;
   if (try_exclusive(rw, &v)) return WEFT_OK;
   if (timeout == 0) return WEFT_TIMEOUT;
   return exclusive_until(rw, weft__deadline(timeout));
+}
+
+int weft_rwlock_acquire_exclusive(weft_rwlock *rw, double timeout) {
+  return weft__tsan_acquired(rw, do_rwlock_acquire_exclusive(rw, timeout));
 }
 
 /* Under the writers' queue's lot lock: hand the lock to the longest-parked
@@ -284,7 +298,7 @@ static int writer_leaves(weft_rwlock *rw) {
   }
 }
 
-int weft_rwlock_release_exclusive(weft_rwlock *rw) {
+static int do_rwlock_release_exclusive(weft_rwlock *rw) {
   if (!rw) return WEFT_EINVAL;
   uintptr_t v = WRITER; /* the usual case; a failed CAS loads the truth */
   for (;;) {
@@ -293,4 +307,9 @@ int weft_rwlock_release_exclusive(weft_rwlock *rw) {
     if (weft__cas(&rw->state_, &v, 0, memory_order_release)) return WEFT_OK;
   }
   return writer_leaves(rw);
+}
+
+int weft_rwlock_release_exclusive(weft_rwlock *rw) {
+  weft__tsan_release(rw);
+  return do_rwlock_release_exclusive(rw);
 }
