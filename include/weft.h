@@ -26,6 +26,30 @@
 #define WEFT_API
 #endif
 
+/* clang's -Wthread-safety: weft's locks are capabilities and their calls
+ * say what they take and let go, so a program built with it is told when it
+ * touches data without the lock that guards it. Empty elsewhere. The macros
+ * are for your declarations too: int balance WEFT_GUARDED_BY(account_lock);
+ * (Not modelled: a weft_lock released by another thread than its taker, and
+ * an rlock taken again by its owner; mark such functions
+ * WEFT_NO_THREAD_SAFETY_ANALYSIS.) */
+#if defined(__clang__)
+#define WEFT__TSA(x) __attribute__((x))
+#else
+#define WEFT__TSA(x)
+#endif
+#define WEFT_CAPABILITY(name) WEFT__TSA(capability(name))
+#define WEFT_GUARDED_BY(x) WEFT__TSA(guarded_by(x))
+#define WEFT_PT_GUARDED_BY(x) WEFT__TSA(pt_guarded_by(x))
+#define WEFT_REQUIRES(...) WEFT__TSA(requires_capability(__VA_ARGS__))
+#define WEFT_REQUIRES_SHARED(...) WEFT__TSA(requires_shared_capability(__VA_ARGS__))
+#define WEFT_ACQUIRE(...) WEFT__TSA(acquire_capability(__VA_ARGS__))
+#define WEFT_TRY_ACQUIRE(...) WEFT__TSA(try_acquire_capability(__VA_ARGS__))
+#define WEFT_TRY_ACQUIRE_SHARED(...) WEFT__TSA(try_acquire_shared_capability(__VA_ARGS__))
+#define WEFT_RELEASE(...) WEFT__TSA(release_capability(__VA_ARGS__))
+#define WEFT_RELEASE_SHARED(...) WEFT__TSA(release_shared_capability(__VA_ARGS__))
+#define WEFT_NO_THREAD_SAFETY_ANALYSIS WEFT__TSA(no_thread_safety_analysis)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -46,6 +70,9 @@ enum {
   WEFT_ECANCELED, /* timer or future cancelled */
   WEFT_ENOTSUP    /* the OS or backend cannot do it */
 };
+/* Also a plain 0, so that clang's -Wthread-safety follows tests such as
+ * `if (weft_lock_acquire(&l, t) != WEFT_OK) return;` (it reads literals only). */
+#define WEFT_OK 0
 
 #define WEFT_FOREVER (-1.0)
 #define WEFT_TIMEOUT_MAX 1e9
@@ -187,21 +214,21 @@ WEFT_API int weft_thread_get_affinity(const weft_thread *t, bool *cpus, size_t n
 /* ---- Locks ------------------------------------------------------------ */
 
 /* A lock: one word, all zero when unlocked; any thread may release it. */
-typedef struct weft_lock {
+typedef struct WEFT_CAPABILITY("mutex") weft_lock {
   uintptr_t v_;
 } weft_lock;
 #define WEFT_LOCK_INIT                                                                             \
   { 0 }
 
 /* Acquire, waiting up to timeout. WEFT_TIMEOUT if still held. */
-WEFT_API int weft_lock_acquire(weft_lock *l, double timeout);
+WEFT_API int weft_lock_acquire(weft_lock *l, double timeout) WEFT_TRY_ACQUIRE(0, l);
 /* Release; WEFT_ESTATE if it was not locked. */
-WEFT_API int weft_lock_release(weft_lock *l);
+WEFT_API int weft_lock_release(weft_lock *l) WEFT_RELEASE(l);
 WEFT_API bool weft_lock_locked(const weft_lock *l);
 
 /* A recursive lock: the owner may acquire it again; only the owner may
  * release. Fields are private. */
-typedef struct weft_rlock {
+typedef struct WEFT_CAPABILITY("mutex") weft_rlock {
   weft_lock lock_;
   uintptr_t owner_; /* weft_get_ident() of the owner, 0 when free */
   uint32_t count_;  /* recursion depth, touched only by the owner */
@@ -211,9 +238,9 @@ typedef struct weft_rlock {
 
 /* Acquire (again, if the caller owns it). WEFT_EOVERFLOW past a depth of
  * UINT32_MAX - 1. */
-WEFT_API int weft_rlock_acquire(weft_rlock *r, double timeout);
+WEFT_API int weft_rlock_acquire(weft_rlock *r, double timeout) WEFT_TRY_ACQUIRE(0, r);
 /* Release one level; WEFT_EPERM if the caller does not own it. */
-WEFT_API int weft_rlock_release(weft_rlock *r);
+WEFT_API int weft_rlock_release(weft_rlock *r) WEFT_RELEASE(r);
 /* True if the calling thread owns it. */
 WEFT_API bool weft_rlock_is_owned(const weft_rlock *r);
 
@@ -222,7 +249,7 @@ WEFT_API bool weft_rlock_is_owned(const weft_rlock *r);
 /* A condition variable bound to a lock: its own recursive lock when
  * all-zero (WEFT_COND_INIT, like Condition()), or the caller's weft_lock or
  * weft_rlock after weft_cond_init_lock / _init_rlock. Fields are private. */
-typedef struct weft_cond {
+typedef struct WEFT_CAPABILITY("mutex") weft_cond {
   weft_rlock own_;  /* the lock used when lock_ is NULL */
   void *lock_;      /* the caller's lock, or NULL */
   uintptr_t kind_;  /* 0 own rlock, 1 weft_lock, 2 weft_rlock */
@@ -237,19 +264,20 @@ WEFT_API void weft_cond_init(weft_cond *c);
 WEFT_API void weft_cond_init_lock(weft_cond *c, weft_lock *l);
 WEFT_API void weft_cond_init_rlock(weft_cond *c, weft_rlock *r);
 /* Acquire / release the condition's lock. */
-WEFT_API int weft_cond_acquire(weft_cond *c, double timeout);
-WEFT_API int weft_cond_release(weft_cond *c);
+WEFT_API int weft_cond_acquire(weft_cond *c, double timeout) WEFT_TRY_ACQUIRE(0, c);
+WEFT_API int weft_cond_release(weft_cond *c) WEFT_RELEASE(c);
 /* Release the lock fully (an rlock held n deep is restored to n deep),
  * wait for a notify or the timeout, re-acquire. WEFT_OK when notified,
  * WEFT_TIMEOUT otherwise; WEFT_EPERM without the lock. Wakes in FIFO order. */
-WEFT_API int weft_cond_wait(weft_cond *c, double timeout);
+WEFT_API int weft_cond_wait(weft_cond *c, double timeout) WEFT_REQUIRES(c);
 /* Wait until pred(arg) holds (checked first, and after each wake-up).
  * WEFT_OK if it holds on return, WEFT_TIMEOUT if not. */
-WEFT_API int weft_cond_wait_for(weft_cond *c, bool (*pred)(void *arg), void *arg, double timeout);
+WEFT_API int weft_cond_wait_for(weft_cond *c, bool (*pred)(void *arg), void *arg, double timeout)
+    WEFT_REQUIRES(c);
 /* Wake exactly min(n, waiting) waiters, longest-waiting first; a notify
  * with nobody waiting is not remembered. WEFT_EPERM without the lock. */
-WEFT_API int weft_cond_notify(weft_cond *c, size_t n);
-WEFT_API int weft_cond_notify_all(weft_cond *c);
+WEFT_API int weft_cond_notify(weft_cond *c, size_t n) WEFT_REQUIRES(c);
+WEFT_API int weft_cond_notify_all(weft_cond *c) WEFT_REQUIRES(c);
 
 /* A counting semaphore; all-zero storage is one with value 0. */
 typedef struct weft_sem {
@@ -327,7 +355,7 @@ WEFT_API bool weft_barrier_broken(const weft_barrier *b);
  * every reader that waited at that moment before the next writer, so a
  * stream of writers cannot starve a reader. Any thread may release a hold.
  * Fields are private. */
-typedef struct weft_rwlock {
+typedef struct WEFT_CAPABILITY("mutex") weft_rwlock {
   uintptr_t state_;  /* writer bit, waiting bits, number of readers */
   uintptr_t wqueue_; /* writers park on this word's address */
 } weft_rwlock;
@@ -337,16 +365,17 @@ typedef struct weft_rwlock {
 /* Acquire shared (read) access, waiting up to timeout while a writer holds
  * the lock or waits for it. WEFT_TIMEOUT if still refused; WEFT_EOVERFLOW
  * past UINTPTR_MAX >> 3 readers. */
-WEFT_API int weft_rwlock_acquire_shared(weft_rwlock *rw, double timeout);
+WEFT_API int weft_rwlock_acquire_shared(weft_rwlock *rw, double timeout)
+    WEFT_TRY_ACQUIRE_SHARED(0, rw);
 /* Acquire exclusive (write) access, waiting up to timeout while readers or
  * a writer hold it. WEFT_TIMEOUT if still held. */
-WEFT_API int weft_rwlock_acquire_exclusive(weft_rwlock *rw, double timeout);
+WEFT_API int weft_rwlock_acquire_exclusive(weft_rwlock *rw, double timeout) WEFT_TRY_ACQUIRE(0, rw);
 /* Release one shared hold; WEFT_ESTATE if no reader holds it. Of two
  * racing releases of a single hold, exactly one returns WEFT_OK. */
-WEFT_API int weft_rwlock_release_shared(weft_rwlock *rw);
+WEFT_API int weft_rwlock_release_shared(weft_rwlock *rw) WEFT_RELEASE_SHARED(rw);
 /* Release the exclusive hold; WEFT_ESTATE if no writer holds it. Of two
  * racing releases, exactly one returns WEFT_OK. */
-WEFT_API int weft_rwlock_release_exclusive(weft_rwlock *rw);
+WEFT_API int weft_rwlock_release_exclusive(weft_rwlock *rw) WEFT_RELEASE(rw);
 
 /* A count-down latch (C++20 std::latch, Java's CountDownLatch): one word,
  * all zero is a released latch (WEFT_LATCH_INIT). Fields are private. */
