@@ -67,7 +67,7 @@ static void bucket_unlock(bucket *b) {
 }
 
 static inline bool bucket_held(const bucket *b) {
-  return atomic_load_explicit((_Atomic uintptr_t *)&b->lock, memory_order_relaxed) != 0;
+  return weft__atomic_load(&b->lock, memory_order_relaxed) != 0;
 }
 
 static waiter *waiter_of(weft__link *l) {
