@@ -40,7 +40,7 @@ install(TARGETS weft EXPORT weftTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}   # static lib or import lib
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(FILES ${PROJECT_SOURCE_DIR}/include/weft.h
+install(FILES ${PROJECT_SOURCE_DIR}/include/weft.h ${WEFT_GENERATED_INCLUDE_DIR}/weft_version.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 # The optional C11 names: <weft/threads.h>.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/weft

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "weft_version.h"
+
 #if defined(WEFT_STATIC)
 #define WEFT_API
 #elif defined(_WIN32) || defined(__CYGWIN__)
@@ -54,7 +56,8 @@ enum {
 
 /* Message for a status code ("unknown status" for anything else). */
 WEFT_API const char *weft_strerror(int status);
-/* Library version, "MAJOR.MINOR.PATCH". */
+/* Library version, "MAJOR.MINOR.PATCH": WEFT_VERSION_STRING of the weft
+ * built, which a program compiled against another header may differ from. */
 WEFT_API const char *weft_version(void);
 /* The backend chosen at configure time: "posix", "win32" or "c11". */
 WEFT_API const char *weft_backend(void);
