@@ -45,6 +45,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/include/weft.h ${WEFT_GENERATED_INCLUDE_DIR}
 # The optional C11 names: <weft/threads.h>.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/weft
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/CHANGELOG.md
+  DESTINATION ${CMAKE_INSTALL_DOCDIR})   # share/doc/weft
 
 # ---- CMake package: find_package(weft) -> weft::weft ----------------------
 install(EXPORT weftTargets
