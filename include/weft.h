@@ -49,6 +49,14 @@ enum {
   WEFT_ENOTSUP    /* the OS or backend cannot do it */
 };
 
+/* A null pointer in the initialisers below, as C and C++ spell it (C++
+ * compilers warn about 0 with -Wzero-as-null-pointer-constant). */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define WEFT_NULL_ nullptr
+#else
+#define WEFT_NULL_ NULL
+#endif
+
 #define WEFT_FOREVER (-1.0)
 #define WEFT_TIMEOUT_MAX 1e9
 
@@ -232,7 +240,7 @@ typedef struct weft_cond {
   uintptr_t queue_; /* waiters park on this word's address */
 } weft_cond;
 #define WEFT_COND_INIT                                                                             \
-  { WEFT_RLOCK_INIT, 0, 0, 0 }
+  { WEFT_RLOCK_INIT, WEFT_NULL_, 0, 0 }
 
 /* (Re)initialise: with its own rlock, or bound to l / r (which must outlive
  * the condition). Not while threads use it. */
