@@ -14,10 +14,16 @@
 
 #include "weft_version.h"
 
-#if defined(WEFT_STATIC)
+/* WEFT_API marks what a weft DLL or shared object exports. Users of a weft
+ * DLL define WEFT_SHARED (the CMake package and weft.pc do it for them) and
+ * get dllimport; a static weft needs no macro (WEFT_STATIC is accepted too)
+ * and exports nothing from the program or plugin it is linked into. */
+#if defined(WEFT_STATIC) || (defined(WEFT_BUILDING) && !defined(WEFT_SHARED))
 #define WEFT_API
 #elif defined(_WIN32) || defined(__CYGWIN__)
-#if defined(WEFT_BUILDING)
+#if !defined(WEFT_SHARED)
+#define WEFT_API
+#elif defined(WEFT_BUILDING)
 #define WEFT_API __declspec(dllexport)
 #else
 #define WEFT_API __declspec(dllimport)
