@@ -1,10 +1,15 @@
 # Checks of the build seen from outside, as CTest tests (so every matrix row
 # is configure + build + ctest, and the counts come from CTest):
 #
-#   WEFT_INSTALL_CHECKS    install into <build>/prefix (a fixture), then build
-#                          tests/consumer against it with find_package and,
-#                          natively, with a plain cc line from pkg-config, and
-#                          run it (through the emulator when cross-compiling).
+#   WEFT_INSTALL_CHECKS    install into <build>/prefix (a fixture) and check the
+#                          files; natively, build tests/consumer with a plain
+#                          cc line from pkg-config while only this variant is
+#                          installed; install the other variant (static or
+#                          shared) beside it; then build tests/consumer with
+#                          find_package (default, COMPONENTS static|shared,
+#                          WEFT_USE_STATIC) and, natively, with weft.pc and
+#                          weft-static.pc, and run it (through the emulator
+#                          when cross-compiling).
 #   WEFT_CONFIGURE_CHECKS  configure must refuse an unknown backend, win32 off
 #                          Windows and c11 without <threads.h>, saying why.
 #
@@ -24,13 +29,45 @@ set(_weft_checks "${CMAKE_CURRENT_LIST_DIR}")
 if(WEFT_INSTALL_CHECKS)
   set(prefix "${CMAKE_BINARY_DIR}/prefix")
   set(consumers "${CMAKE_BINARY_DIR}/consumers")
+  if(WEFT_LIBRARY_TYPE STREQUAL "SHARED_LIBRARY")
+    set(variant shared)
+    set(other_variant static)
+    set(other_shared OFF)
+  else()
+    set(variant static)
+    set(other_variant shared)
+    set(other_shared ON)
+  endif()
+
+  # Setup, in this order: clean, install this build, check its files, (on
+  # the build machine: build with weft.pc while only this variant is
+  # there), install the other variant beside it.
   weft_add_test(NAME weft.install.clean LABELS install
     COMMAND "${CMAKE_COMMAND}" -E rm -rf "${prefix}" "${consumers}")
   weft_add_test(NAME weft.install LABELS install
     COMMAND "${CMAKE_COMMAND}" --install "${CMAKE_BINARY_DIR}" --prefix "${prefix}"
             --config $<CONFIG>)
-  set_tests_properties(weft.install.clean weft.install PROPERTIES FIXTURES_SETUP weft_installed)
-  set_tests_properties(weft.install PROPERTIES DEPENDS weft.install.clean)
+  set(files include/weft.h include/weft_version.h share/doc/weft/LICENSE
+            share/doc/weft/CHANGELOG.md ${WEFT_INSTALL_CMAKEDIR}/weftConfig.cmake
+            ${WEFT_INSTALL_CMAKEDIR}/weft-${variant}.cmake
+            ${WEFT_INSTALL_CMAKEDIR}/weft-${variant}-targets.cmake
+            ${CMAKE_INSTALL_LIBDIR}/pkgconfig/weft.pc)
+  if(variant STREQUAL "static")
+    list(APPEND files ${CMAKE_INSTALL_LIBDIR}/pkgconfig/weft-static.pc)
+  endif()
+  weft_add_test(NAME weft.install.files LABELS install
+    COMMAND "${CMAKE_COMMAND}" -DPREFIX=${prefix} "-DFILES=${files}"
+            -P "${_weft_checks}/check_install.cmake")
+  set(other -DSOURCE=${PROJECT_SOURCE_DIR} -DBINARY=${CMAKE_BINARY_DIR}/other-variant
+            -DPREFIX=${prefix} -DSHARED=${other_shared} -DBACKEND=${WEFT_BACKEND}
+            -DBUILD_TYPE=${CMAKE_BUILD_TYPE} "-DGENERATOR=${CMAKE_GENERATOR}"
+            -DC_COMPILER=${CMAKE_C_COMPILER})
+  if(CMAKE_TOOLCHAIN_FILE)
+    list(APPEND other -DTOOLCHAIN=${CMAKE_TOOLCHAIN_FILE})
+  endif()
+  weft_add_test(NAME weft.install.other_variant LABELS install TIMEOUT 600
+    COMMAND "${CMAKE_COMMAND}" ${other} -P "${_weft_checks}/check_other_variant.cmake")
+  set(setup weft.install.clean weft.install weft.install.files weft.install.other_variant)
 
   set(common -DPREFIX=${prefix} -DSOURCE=${PROJECT_SOURCE_DIR}/tests/consumer
              -DBACKEND=${WEFT_BACKEND} -DC_COMPILER=${CMAKE_C_COMPILER})
@@ -46,16 +83,42 @@ if(WEFT_INSTALL_CHECKS)
   if(WIN32)
     set(env ENVIRONMENT "WINEPATH=Z:${prefix}/bin")
   endif()
-  weft_add_test(NAME weft.consumer.find_package LABELS install TIMEOUT 300 ${env}
-    COMMAND "${CMAKE_COMMAND}" ${common} -DMODE=find_package
-            -DBINARY=${consumers}/find_package -P "${_weft_checks}/check_consumer.cmake")
-  set_tests_properties(weft.consumer.find_package PROPERTIES FIXTURES_REQUIRED weft_installed)
+  # _weft_consumer(<name> <setup|uses> <args>...): one consumer build.
+  function(_weft_consumer name role)
+    weft_add_test(NAME weft.consumer.${name} LABELS install TIMEOUT 300 ${env}
+      COMMAND "${CMAKE_COMMAND}" ${common} -DBINARY=${consumers}/${name} ${ARGN}
+              -P "${_weft_checks}/check_consumer.cmake")
+    if(role STREQUAL "setup")
+      set_tests_properties(weft.consumer.${name} PROPERTIES FIXTURES_SETUP weft_installed)
+    else()
+      set_tests_properties(weft.consumer.${name} PROPERTIES FIXTURES_REQUIRED weft_installed)
+    endif()
+  endfunction()
   # pkg-config describes this machine's compiler's view: native builds only.
   if(NOT CMAKE_CROSSCOMPILING)
-    weft_add_test(NAME weft.consumer.pkg_config LABELS install TIMEOUT 300
-      COMMAND "${CMAKE_COMMAND}" ${common} -DMODE=pkg_config
-              -DBINARY=${consumers}/pkg_config -P "${_weft_checks}/check_consumer.cmake")
-    set_tests_properties(weft.consumer.pkg_config PROPERTIES FIXTURES_REQUIRED weft_installed)
+    _weft_consumer(pkg_config_alone setup -DMODE=pkg_config -DVARIANT=${variant})
+    list(INSERT setup 3 weft.consumer.pkg_config_alone)
+  endif()
+  set(previous "")
+  foreach(test IN LISTS setup)
+    set_tests_properties(${test} PROPERTIES FIXTURES_SETUP weft_installed)
+    if(previous)
+      set_tests_properties(${test} PROPERTIES DEPENDS ${previous})
+    endif()
+    set(previous ${test})
+  endforeach()
+
+  # Both variants installed: the package picks the shared one unless told.
+  _weft_consumer(find_package uses -DMODE=find_package -DVARIANT=shared)
+  _weft_consumer(find_package_static uses -DMODE=find_package -DCOMPONENT=static
+                 -DVARIANT=static)
+  _weft_consumer(find_package_shared uses -DMODE=find_package -DCOMPONENT=shared
+                 -DVARIANT=shared)
+  _weft_consumer(use_static uses -DMODE=find_package -DUSE_STATIC=ON -DVARIANT=static)
+  if(NOT CMAKE_CROSSCOMPILING)
+    _weft_consumer(pkg_config uses -DMODE=pkg_config -DPC=weft -DVARIANT=shared)
+    _weft_consumer(pkg_config_static uses -DMODE=pkg_config -DPC=weft-static
+                   -DVARIANT=static)
   endif()
 endif()
 
