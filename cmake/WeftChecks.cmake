@@ -11,7 +11,10 @@
 #                          weft-static.pc, and run it (through the emulator
 #                          when cross-compiling).
 #   WEFT_CONFIGURE_CHECKS  configure must refuse an unknown backend, win32 off
-#                          Windows and c11 without <threads.h>, saying why.
+#                          Windows, c11 without <threads.h>, an unknown
+#                          WEFT_ATOMICS and interlocked atomics off Windows,
+#                          saying why; with no build type it must pick
+#                          RelWithDebInfo.
 #
 # Tests are named weft.install.*, weft.consumer.*, weft.configure.*, and
 # labelled "install" or "configure".
@@ -133,4 +136,11 @@ if(WEFT_CONFIGURE_CHECKS)
   _weft_refusal(win32_off_windows "needs a Windows target" -DWEFT_BACKEND=win32)
   _weft_refusal(c11_without_threads_h "needs <threads.h>" -DWEFT_BACKEND=c11
                 -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/cmake/mingw-w64.cmake)
+  _weft_refusal(interlocked_off_windows "WEFT_ATOMICS=interlocked needs a Windows target" -DWEFT_ATOMICS=interlocked)
+  _weft_refusal(unknown_atomics "is not one of auto, c11, interlocked" -DWEFT_ATOMICS=gcc)
+  # With no build type, a single-config build of weft is RelWithDebInfo.
+  weft_add_test(NAME weft.configure.default_build_type LABELS configure TIMEOUT 120
+    COMMAND "${CMAKE_COMMAND}" -DSOURCE=${PROJECT_SOURCE_DIR}
+            -DBINARY=${CMAKE_BINARY_DIR}/refusals/default_build_type -DEXPECTED=RelWithDebInfo
+            -P "${_weft_checks}/check_build_type.cmake")
 endif()
