@@ -16,12 +16,23 @@
 #                          saying why; with no build type it must pick
 #                          RelWithDebInfo.
 #
-# Tests are named weft.install.*, weft.consumer.*, weft.configure.*, and
-# labelled "install" or "configure".
+#   WEFT_EMBED_CHECKS      build tests/embed, a user's project with weft inside:
+#                          a shared library of its own linking the static
+#                          weft, all compiled -fno-pie so that only weft's
+#                          own PIC default can make it link (weft.embed.plugin);
+#                          and weft by FetchContent with its tests, examples
+#                          and benchmarks beside the project's own demo,
+#                          tests, events... targets, every weft test labelled
+#                          weft (weft.embed.subproject). GNU-style native
+#                          compilers only.
+#
+# Tests are named weft.install.*, weft.consumer.*, weft.configure.*,
+# weft.embed.*, and labelled "install", "configure" or "embed".
 include_guard(GLOBAL)
 option(WEFT_INSTALL_CHECKS "Register the install + consumer checks as tests" OFF)
 option(WEFT_CONFIGURE_CHECKS "Register the configure-refusal checks as tests" OFF)
-if(NOT WEFT_INSTALL_CHECKS AND NOT WEFT_CONFIGURE_CHECKS)
+option(WEFT_EMBED_CHECKS "Register the plugin and subproject checks as tests" OFF)
+if(NOT WEFT_INSTALL_CHECKS AND NOT WEFT_CONFIGURE_CHECKS AND NOT WEFT_EMBED_CHECKS)
   return()
 endif()
 enable_testing()
@@ -70,6 +81,7 @@ if(WEFT_INSTALL_CHECKS)
   endif()
   weft_add_test(NAME weft.install.other_variant LABELS install TIMEOUT 600
     COMMAND "${CMAKE_COMMAND}" ${other} -P "${_weft_checks}/check_other_variant.cmake")
+  set_tests_properties(weft.install.other_variant PROPERTIES RUN_SERIAL TRUE) # builds with -j 2
   set(setup weft.install.clean weft.install weft.install.files weft.install.other_variant)
 
   set(common -DPREFIX=${prefix} -DSOURCE=${PROJECT_SOURCE_DIR}/tests/consumer
@@ -143,4 +155,19 @@ if(WEFT_CONFIGURE_CHECKS)
     COMMAND "${CMAKE_COMMAND}" -DSOURCE=${PROJECT_SOURCE_DIR}
             -DBINARY=${CMAKE_BINARY_DIR}/refusals/default_build_type -DEXPECTED=RelWithDebInfo
             -P "${_weft_checks}/check_build_type.cmake")
+endif()
+
+if(WEFT_EMBED_CHECKS)
+  if(CMAKE_CROSSCOMPILING OR NOT CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
+    message(FATAL_ERROR "WEFT_EMBED_CHECKS needs a native gcc or clang (it builds with -fno-pie)")
+  endif()
+  foreach(mode plugin subproject)
+    weft_add_test(NAME weft.embed.${mode} LABELS embed TIMEOUT 600
+      COMMAND "${CMAKE_COMMAND}" -DSOURCE=${PROJECT_SOURCE_DIR}
+              -DPROJECT=${PROJECT_SOURCE_DIR}/tests/embed -DBINARY=${CMAKE_BINARY_DIR}/embed-${mode}
+              -DMODE=${mode} -DC_COMPILER=${CMAKE_C_COMPILER} "-DGENERATOR=${CMAKE_GENERATOR}"
+              -P "${_weft_checks}/check_embed.cmake")
+    # Each builds with -j 2: alone, so that the machine sees two jobs.
+    set_tests_properties(weft.embed.${mode} PROPERTIES RUN_SERIAL TRUE)
+  endforeach()
 endif()
