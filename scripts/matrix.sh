@@ -28,18 +28,20 @@ die() { printf 'matrix: %s\n' "$*" >&2; exit 2; }
 as_root() { if [[ "$(id -u)" -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 # The Debian packages a row needs.
+# zlib's development files serve the async_zip example (it skips without);
+# g++ (in build-essential) and clang++ the C++ header test.
 packages_for() {
   case "$1" in
-    posix-clang-tsan) echo "build-essential cmake clang libclang-rt-14-dev" ;;
+    posix-clang-tsan) echo "build-essential cmake clang libclang-rt-14-dev zlib1g-dev" ;;
     posix-musl | c11-musl) echo "build-essential cmake musl-tools" ;;
     spin-models) echo "build-essential cmake spin" ;;
-    win32-*) echo "make cmake gcc-mingw-w64-x86-64 wine wine64" ;;
+    win32-*) echo "make cmake gcc-mingw-w64-x86-64 wine wine64 libz-mingw-w64-dev" ;;
     posix-aarch64) echo "make cmake gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user" ;;
     macos-*) echo "make cmake" ;;
-    install-*) echo "build-essential cmake pkg-config" ;;
+    install-*) echo "build-essential cmake pkg-config zlib1g-dev" ;;
     backend-select) echo "build-essential cmake gcc-mingw-w64-x86-64" ;;
     docs) echo "build-essential cmake doxygen" ;;
-    *) echo "build-essential cmake" ;;
+    *) echo "build-essential cmake zlib1g-dev" ;;
   esac
 }
 
