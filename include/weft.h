@@ -369,6 +369,7 @@ typedef struct weft_rwlock {
   uintptr_t state_;  /* writer bit, waiting bits, number of readers */
   uintptr_t wqueue_; /* writers park on this word's address */
 } weft_rwlock;
+/* Initialiser: a free reader-writer lock (all zero). */
 #define WEFT_RWLOCK_INIT                                                                           \
   { 0, 0 }
 
@@ -391,6 +392,7 @@ WEFT_API int weft_rwlock_release_exclusive(weft_rwlock *rw);
 typedef struct weft_latch {
   uintptr_t count_; /* the count, shifted left by one; bit 0: waiters */
 } weft_latch;
+/* Initialiser: a released latch, count 0 (all zero). */
 #define WEFT_LATCH_INIT                                                                            \
   { 0 }
 /* The largest count a latch holds. */
