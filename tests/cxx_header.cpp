@@ -1,8 +1,9 @@
-// weft.h as a C++ program sees it. The build compiles this file with
-// -Wall -Wextra -Werror -Wzero-as-null-pointer-constant (and
+// weft.h and weft/threads.h as a C++ program sees them. The build compiles
+// this file with -Wall -Wextra -Werror -Wzero-as-null-pointer-constant (and
 // -Wold-style-cast): every initialiser, at namespace and at block scope,
 // and the declarations must pass, then the objects must work.
 #include <weft.h>
+#include <weft/threads.h>
 
 #include <cstdio>
 
@@ -12,11 +13,17 @@ static weft_cond cond = WEFT_COND_INIT;
 static weft_sem sem = WEFT_SEM_INIT;
 static weft_event event = WEFT_EVENT_INIT;
 static weft_once once = WEFT_ONCE_INIT;
-static int once_runs;
+static weft_rwlock rwlock = WEFT_RWLOCK_INIT;
+static weft_latch latch = WEFT_LATCH_INIT;
+static once_flag c11_once = ONCE_FLAG_INIT;
+static int once_runs, c11_once_runs;
 
 extern "C" {
 static void count_once(void *arg) {
   ++*static_cast<int *>(arg);
+}
+static void count_c11_once(void) {
+  ++c11_once_runs;
 }
 static void worker(void *arg) {
   weft_cond *c = static_cast<weft_cond *>(arg);
@@ -38,6 +45,16 @@ int main() {
   fails += weft_call_once(&once, count_once, &once_runs) != WEFT_OK;
   fails += weft_call_once(&once, count_once, &once_runs) != WEFT_OK;
   fails += once_runs != 1;
+  fails += weft_rwlock_acquire_shared(&rwlock, 0) != WEFT_OK;
+  fails += weft_rwlock_release_shared(&rwlock) != WEFT_OK;
+  fails += weft_latch_wait(&latch, 0) != WEFT_OK; // all zero: released
+  call_once(&c11_once, count_c11_once);
+  call_once(&c11_once, count_c11_once);
+  fails += c11_once_runs != 1;
+  mtx_t mtx;
+  fails += mtx_init(&mtx, mtx_plain) != thrd_success || mtx_lock(&mtx) != thrd_success ||
+           mtx_unlock(&mtx) != thrd_success;
+  mtx_destroy(&mtx);
 
   weft_cond *conds[] = {&cond, &local};
   for (weft_cond *c : conds) {
