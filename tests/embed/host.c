@@ -2,9 +2,12 @@
 #include <stdio.h>
 
 #if defined(_WIN32)
-__declspec(dllimport)
+#define PLUGIN_IMPORT __declspec(dllimport)
+#else
+#define PLUGIN_IMPORT
 #endif
-int plugin_count(int n);
+
+PLUGIN_IMPORT int plugin_count(int n);
 
 int main(void) {
   int sum = plugin_count(4);
