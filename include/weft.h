@@ -507,7 +507,10 @@ WEFT_API void weft_timer_unref(weft_timer *t);
 
 /* ---- Pool and futures (concurrent.futures.ThreadPoolExecutor) ---------- */
 
+/* A thread pool, owned by its creator (weft_pool_free). */
 typedef struct weft_pool weft_pool;
+/* A task's result to come: a reference-counted handle (weft_future_ref /
+ * _unref). */
 typedef struct weft_future weft_future;
 /* A task: its return value is its future's result (C has no exceptions: a
  * task reports failure through its result). */
@@ -515,7 +518,7 @@ typedef void *(*weft_task)(void *arg);
 
 /* A pool of at most max_workers threads (0: min(32, weft_cpu_count() + 4)),
  * started lazily: a submit wakes an idle worker before it starts a new
- * one. Workers are weft threads named <prefix>_N (N from 0; the default
+ * one. Workers are weft threads named PREFIX_N (N from 0; the default
  * prefix is "ThreadPoolExecutor-K", K counting pools), listed by
  * weft_enumerate, daemons if the pool is (default: the creating thread's
  * flag). The caller owns the pool: weft_pool_free. NULL if memory is short. */
@@ -568,7 +571,9 @@ WEFT_API int weft_future_cancel(weft_future *f);
 /* Snapshots of its state: cancelled (and so done), running its task, done
  * (finished or cancelled). */
 WEFT_API bool weft_future_cancelled(const weft_future *f);
+/* Running its task now (a snapshot). */
 WEFT_API bool weft_future_running(const weft_future *f);
+/* Done: finished or cancelled (a snapshot). */
 WEFT_API bool weft_future_done(const weft_future *f);
 /* Call cb(f, arg) once f is done: in the thread that completes or cancels
  * it, or at once here if it is done and its earlier callbacks have run.
@@ -578,8 +583,10 @@ WEFT_API int weft_future_add_done_callback(weft_future *f, void (*cb)(weft_futur
                                            void *arg);
 /* Reference counting; ref(NULL) returns NULL, unref(NULL) does nothing. */
 WEFT_API weft_future *weft_future_ref(weft_future *f);
+/* Drop one reference (NULL does nothing). */
 WEFT_API void weft_future_unref(weft_future *f);
 
+/* What weft_wait waits for: the first future done, or all of them. */
 enum { WEFT_FIRST_COMPLETED = 1, WEFT_ALL_COMPLETED = 2 };
 /* Wait until one (WEFT_FIRST_COMPLETED) or all (WEFT_ALL_COMPLETED) of
  * fs[0..n) are done (a cancelled future is done): WEFT_OK, or WEFT_TIMEOUT.
@@ -587,6 +594,7 @@ enum { WEFT_FIRST_COMPLETED = 1, WEFT_ALL_COMPLETED = 2 };
  * NULL array or element or another return_when. Read each future's state
  * afterwards. */
 WEFT_API int weft_wait(weft_future *const *fs, size_t n, int return_when, double timeout);
+/* An iterator over futures in the order they finish. */
 typedef struct weft_as_completed weft_as_completed;
 /* An iterator over the distinct futures of fs[0..n) (a duplicate is
  * yielded once), in the order they finish, those already done first (in
@@ -596,6 +604,7 @@ WEFT_API weft_as_completed *weft_as_completed_new(weft_future *const *fs, size_t
 /* The next future to finish (borrowed from the iterator): WEFT_OK,
  * WEFT_TIMEOUT, or WEFT_ESTATE once every future has been yielded. */
 WEFT_API int weft_as_completed_next(weft_as_completed *it, double timeout, weft_future **f);
+/* Free the iterator and drop its references to the futures. */
 WEFT_API void weft_as_completed_free(weft_as_completed *it);
 
 #ifdef __cplusplus
