@@ -267,14 +267,14 @@ int weft_future_add_done_callback(weft_future *f, void (*cb)(weft_future *f, voi
 
 /* -- waiting -- */
 
-static _Atomic(void (*)(void)) wait_hook;
+static uintptr_t wait_hook; /* a function pointer, as a word */
 
 void weft__future_on_wait(void (*fn)(void)) {
-  atomic_store_explicit(&wait_hook, fn, memory_order_release);
+  weft__atomic_store(&wait_hook, (uintptr_t)fn, memory_order_release);
 }
 
 void weft__future_before_wait(void) {
-  void (*fn)(void) = atomic_load_explicit(&wait_hook, memory_order_acquire);
+  void (*fn)(void) = (void (*)(void))weft__atomic_load(&wait_hook, memory_order_acquire);
   if (fn) fn();
 }
 

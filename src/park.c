@@ -68,7 +68,7 @@ static void bucket_unlock(bucket *b) {
 
 #ifndef NDEBUG /* for the asserts */
 static bool bucket_held(const bucket *b) {
-  return atomic_load_explicit((_Atomic uintptr_t *)&b->lock, memory_order_relaxed) != 0;
+  return weft__atomic_load(&b->lock, memory_order_relaxed) != 0;
 }
 #endif
 

@@ -62,7 +62,7 @@ static bool exiting;           /* the process is ending: periodic timers stop */
 static bool closed;            /* the exit wait is over: no more starts */
 
 /* The timer whose call this thread is running (helpers only). */
-static _Thread_local struct weft_timer *current;
+static WEFT__THREAD_LOCAL struct weft_timer *current;
 
 static struct weft_timer *timer_of(weft__link *l) {
   return l ? WEFT__CONTAINER(l, struct weft_timer, link) : NULL;

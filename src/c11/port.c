@@ -169,7 +169,7 @@ int weft__port_atexit(void (*fn)(void)) {
   return atexit(fn) == 0 ? WEFT_OK : WEFT_ENOMEM;
 }
 
-static _Thread_local void *tls_slot;
+static WEFT__THREAD_LOCAL void *tls_slot;
 
 void *weft__port_tls_get(void) {
   return tls_slot;

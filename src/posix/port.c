@@ -151,7 +151,7 @@ unsigned weft__port_cpu_count(void) {
   return 1;
 }
 
-static _Thread_local void *tls_slot;
+static WEFT__THREAD_LOCAL void *tls_slot;
 
 void *weft__port_tls_get(void) {
   return tls_slot;
