@@ -42,20 +42,33 @@
  * an rlock taken again by its owner; mark such functions
  * WEFT_NO_THREAD_SAFETY_ANALYSIS.) */
 #if defined(__clang__)
+/* One clang attribute, or nothing on other compilers. */
 #define WEFT__TSA(x) __attribute__((x))
 #else
+/* One clang attribute, or nothing on other compilers. */
 #define WEFT__TSA(x)
 #endif
+/* A type whose objects are locks ("mutex" in the analysis' messages). */
 #define WEFT_CAPABILITY(name) WEFT__TSA(capability(name))
+/* Data read and written only with lock x held. */
 #define WEFT_GUARDED_BY(x) WEFT__TSA(guarded_by(x))
+/* Data behind a pointer, read and written only with lock x held. */
 #define WEFT_PT_GUARDED_BY(x) WEFT__TSA(pt_guarded_by(x))
+/* A function called only with these locks held. */
 #define WEFT_REQUIRES(...) WEFT__TSA(requires_capability(__VA_ARGS__))
+/* A function called only with these locks held at least shared. */
 #define WEFT_REQUIRES_SHARED(...) WEFT__TSA(requires_shared_capability(__VA_ARGS__))
+/* A function that returns with these locks held. */
 #define WEFT_ACQUIRE(...) WEFT__TSA(acquire_capability(__VA_ARGS__))
+/* A function that holds the locks when it returns its first argument. */
 #define WEFT_TRY_ACQUIRE(...) WEFT__TSA(try_acquire_capability(__VA_ARGS__))
+/* The same, holding them shared. */
 #define WEFT_TRY_ACQUIRE_SHARED(...) WEFT__TSA(try_acquire_shared_capability(__VA_ARGS__))
+/* A function that lets these locks go. */
 #define WEFT_RELEASE(...) WEFT__TSA(release_capability(__VA_ARGS__))
+/* A function that lets these shared holds go. */
 #define WEFT_RELEASE_SHARED(...) WEFT__TSA(release_shared_capability(__VA_ARGS__))
+/* A function the analysis leaves alone (cross-thread release, recursion). */
 #define WEFT_NO_THREAD_SAFETY_ANALYSIS WEFT__TSA(no_thread_safety_analysis)
 
 #ifdef __cplusplus
