@@ -36,6 +36,10 @@
 #include <intrin.h> /* _mm_pause, __yield, the _Interlocked* intrinsics */
 #endif
 
+/* The read-modify-write operations, for the macros that make one function
+ * each (here, and the chaos build's wrappers in internal.h). */
+#define WEFT__RMW_OPS(X) X(fetch_add) X(fetch_sub) X(fetch_or) X(fetch_and) X(exchange)
+
 /* A pause for spin loops. */
 static inline void weft__cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -73,11 +77,7 @@ static inline bool weft__atomic_cas(uintptr_t *p, uintptr_t *expected, uintptr_t
   static inline uintptr_t weft__atomic_##name(uintptr_t *p, uintptr_t v, memory_order mo) {        \
     return atomic_##name##_explicit(WEFT__A(uintptr_t, p), v, mo);                                 \
   }
-WEFT__RMW(fetch_add)
-WEFT__RMW(fetch_sub)
-WEFT__RMW(fetch_or)
-WEFT__RMW(fetch_and)
-WEFT__RMW(exchange)
+WEFT__RMW_OPS(WEFT__RMW)
 #undef WEFT__RMW
 static inline void weft__atomic_fence(void) {
   atomic_thread_fence(memory_order_seq_cst);

@@ -72,11 +72,7 @@ static inline bool weft__cas(uintptr_t *p, uintptr_t *expected, uintptr_t desire
     weft__chaos();                                                                                 \
     return weft__atomic_##name(p, v, mo);                                                          \
   }
-WEFT__RMW(fetch_add)
-WEFT__RMW(fetch_sub)
-WEFT__RMW(fetch_or)
-WEFT__RMW(fetch_and)
-WEFT__RMW(exchange)
+WEFT__RMW_OPS(WEFT__RMW)
 #undef WEFT__RMW
 static inline void weft__fence(void) {
   weft__chaos();

@@ -27,23 +27,6 @@
 #define SPIN_FLOOR 16 /* pauses tried even with no history */
 #define HANDOFF_NS 1000000
 
-static uintptr_t spinners; /* threads spinning on some lock now */
-static uintptr_t max_spinners;
-
-static bool may_spin(void) {
-  uintptr_t max = weft__load(&max_spinners, memory_order_relaxed);
-  if (!max) {
-    unsigned cpus = weft__cpu_count();
-    max = cpus > 1 ? cpus / 2 : 0; /* one CPU: the holder needs it */
-    weft__store(&max_spinners, max ? max : SIZE_MAX / 2, memory_order_relaxed);
-    max = max ? max : SIZE_MAX / 2;
-  }
-  if (max == SIZE_MAX / 2) return false;
-  if (weft__fetch_add(&spinners, 1, memory_order_relaxed) < max) return true;
-  weft__fetch_sub(&spinners, 1, memory_order_relaxed);
-  return false;
-}
-
 static uintptr_t estimate(uintptr_t v) {
   return (v & SPIN) >> SPIN_SHIFT;
 }
@@ -61,7 +44,7 @@ static bool try_acquire(weft_lock *l) {
 
 /* Spin for the lock; true if got (the estimate updated in the same CAS). */
 static bool spin_acquire(weft_lock *l) {
-  if (!may_spin()) return false;
+  if (!weft__spin_enter()) return false;
   uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
   uintptr_t est = estimate(v);
   unsigned budget = (unsigned)(2 * est * SPIN_UNIT + SPIN_FLOOR);
@@ -78,7 +61,7 @@ static bool spin_acquire(weft_lock *l) {
       break;
     }
   }
-  weft__fetch_sub(&spinners, 1, memory_order_relaxed);
+  weft__spin_leave();
   return got;
 }
 

@@ -318,3 +318,27 @@ int weft__requeue(const void *from, const void *to, size_t n, bool (*may_move)(v
   bucket_unlock(first);
   return status;
 }
+
+/* -- spinning, rationed -- */
+
+static uintptr_t spinners; /* threads spinning now */
+
+bool weft__spin_enter(void) {
+  uintptr_t max = weft__cpu_count() / 2; /* one CPU: 0, the holder needs it */
+  if (weft__fetch_add(&spinners, 1, memory_order_relaxed) < max) return true;
+  weft__fetch_sub(&spinners, 1, memory_order_relaxed);
+  return false;
+}
+
+void weft__spin_leave(void) {
+  weft__fetch_sub(&spinners, 1, memory_order_relaxed);
+}
+
+bool weft__spin_for(bool (*done)(void *arg), void *arg, unsigned pauses) {
+  if (!weft__spin_enter()) return false;
+  bool got = false;
+  for (unsigned i = 0; i < pauses && !(got = done(arg)); i++)
+    weft__cpu_relax();
+  weft__spin_leave();
+  return got;
+}

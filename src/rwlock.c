@@ -29,8 +29,8 @@
 #define RWAIT ((uintptr_t)4)
 #define READER ((uintptr_t)8)
 #define MAX_READERS (UINTPTR_MAX >> 3)
-#define READER_SPINS 20 /* yields while a writer holds it, before parking */
-#define WRITER_SPINS 2  /* few: until it announces itself, readers keep coming */
+#define READER_PAUSES 512 /* spun while a writer holds it, before parking */
+#define WRITER_PAUSES 64  /* few: until it announces itself, readers keep coming */
 
 /* The park_arg of every waiter: its release set it already holds the lock. */
 typedef struct waiter {
@@ -105,17 +105,26 @@ static int try_shared(weft_rwlock *rw, uintptr_t *v) {
   return WEFT_TIMEOUT;
 }
 
+typedef struct shared_try {
+  weft_rwlock *rw;
+  int status;
+} shared_try;
+
+static bool shared_came(void *arg) {
+  shared_try *t = arg;
+  uintptr_t v = load(t->rw);
+  t->status = try_shared(t->rw, &v);
+  return t->status != WEFT_TIMEOUT;
+}
+
 static int shared_until(weft_rwlock *rw, int64_t deadline) {
-  unsigned spins = 0;
+  shared_try t = {rw, WEFT_TIMEOUT};
+  if (weft__spin_for(shared_came, &t, READER_PAUSES)) return t.status;
   for (;;) {
     uintptr_t v = load(rw);
     int r = try_shared(rw, &v);
     if (r != WEFT_TIMEOUT) return r;
     if (!(v & RWAIT)) {
-      if (spins++ < READER_SPINS) {
-        weft__port_yield();
-        continue;
-      }
       if (!weft__cas(&rw->state_, &v, v | RWAIT, memory_order_relaxed)) continue;
       v |= RWAIT;
     }
@@ -214,16 +223,18 @@ static bool on_writer_gives_up(void *arg, void *park_arg, bool more) {
   return false;
 }
 
+static bool exclusive_came(void *arg) {
+  weft_rwlock *rw = arg;
+  uintptr_t v = load(rw);
+  return try_exclusive(rw, &v);
+}
+
 static int exclusive_until(weft_rwlock *rw, int64_t deadline) {
-  unsigned spins = 0;
+  if (weft__spin_for(exclusive_came, rw, WRITER_PAUSES)) return WEFT_OK;
   for (;;) {
     uintptr_t v = load(rw);
     if (try_exclusive(rw, &v)) return WEFT_OK;
     if (!(v & WWAIT)) {
-      if (spins++ < WRITER_SPINS) {
-        weft__port_yield();
-        continue;
-      }
       if (!weft__cas(&rw->state_, &v, v | WWAIT, memory_order_relaxed)) continue;
       v |= WWAIT;
     }
