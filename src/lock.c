@@ -2,37 +2,44 @@
  *
  *   bit 0     LOCKED  held by some thread (any thread may release it)
  *   bit 1     PARKED  a thread is parked on the word: release must wake one
- *   bits 2-7  SPIN    how long contended acquirers have lately spun before
- *                     they got the lock (in units of SPIN_UNIT pauses)
+ *   bits 2-7  TRIES   how many yields contended acquirers have lately needed
+ *                     before they got the lock
  *
- * A contended acquirer spins a little first, as glibc's adaptive mutex
- * does: pausing, not yielding (a yield is a system call), for about twice
- * what lately sufficed, learnt in SPIN and updated with the CAS that takes
- * the lock. A spin that fails halves the estimate, so a lock held long stops
- * being spun on. Only a few threads spin at once (fewer than the CPUs): on
- * an oversubscribed machine the others park at once instead of stealing the
- * holder's CPU. Then it sets PARKED and parks on the word.
+ * A contended acquirer first yields its CPU a few times, trying the lock
+ * after each: about twice what lately sufficed (learnt in TRIES and updated
+ * with the CAS that takes the lock), and at most MAX_YIELDS, so the wait
+ * before parking is bounded (tens of microseconds). A yield, unlike a
+ * spin, never takes a CPU from the holder: when the machine is
+ * oversubscribed it lets a preempted holder run, and when it is not it
+ * costs one short system call. Pausing on the word was measured here and
+ * lost at every thread count, by up to 1.5x in CPU per operation
+ * (docs/bench/README.md). A yield round that fails halves the estimate, so
+ * a lock held long is soon parked on at once. Then it sets PARKED and parks
+ * on the word.
  *
  * Release wakes the longest-parked thread and normally lets it race for the
  * lock (throughput); once that thread has waited over a millisecond, release
- * hands the lock straight to it instead, so nobody starves. */
+ * hands the lock straight to it instead, so nobody starves, but only on the
+ * lot's fair turns (about one per half millisecond): a hand-off leaves the
+ * lock unusable until the woken thread runs, and one at every release would
+ * make a convoy of all the waiters. */
 #include "lock.h"
 #include "tsan.h"
 
 #define LOCKED ((uintptr_t)1)
 #define PARKED ((uintptr_t)2)
-#define SPIN_SHIFT 2
-#define SPIN ((uintptr_t)63 << SPIN_SHIFT)
-#define SPIN_UNIT 4   /* pauses per unit of the estimate */
-#define SPIN_FLOOR 16 /* pauses tried even with no history */
+#define TRIES_SHIFT 2
+#define TRIES ((uintptr_t)63 << TRIES_SHIFT)
+#define MIN_YIELDS 4 /* tried even with no history */
+#define MAX_YIELDS 32
 #define HANDOFF_NS 1000000
 
 static uintptr_t estimate(uintptr_t v) {
-  return (v & SPIN) >> SPIN_SHIFT;
+  return (v & TRIES) >> TRIES_SHIFT;
 }
 
 static uintptr_t with_estimate(uintptr_t v, uintptr_t est) {
-  return (v & ~SPIN) | (est > 63 ? 63 : est) << SPIN_SHIFT;
+  return (v & ~TRIES) | (est > 63 ? 63 : est) << TRIES_SHIFT;
 }
 
 static bool try_acquire(weft_lock *l) {
@@ -42,31 +49,27 @@ static bool try_acquire(weft_lock *l) {
   return false;
 }
 
-/* Spin for the lock; true if got (the estimate updated in the same CAS). */
-static bool spin_acquire(weft_lock *l) {
-  if (!weft__spin_enter()) return false;
+/* Yield and try, a bounded number of times; true if got (the estimate
+ * updated in the same CAS). */
+static bool yield_acquire(weft_lock *l) {
   uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
   uintptr_t est = estimate(v);
-  unsigned budget = (unsigned)(2 * est * SPIN_UNIT + SPIN_FLOOR);
-  bool got = false;
+  unsigned budget = (unsigned)(2 * est + MIN_YIELDS);
+  if (budget > MAX_YIELDS) budget = MAX_YIELDS;
   for (unsigned i = 0; i < budget; i++) {
-    weft__cpu_relax();
+    weft__port_yield();
     v = weft__load(&l->v_, memory_order_relaxed);
-    if (v & LOCKED) continue;
-    /* est moves 1/4 of the way to what this spin took */
-    uintptr_t next =
-        with_estimate(v | LOCKED, est + ((intptr_t)(i / SPIN_UNIT) - (intptr_t)est) / 4);
-    if (weft__cas(&l->v_, &v, next, memory_order_acquire)) {
-      got = true;
-      break;
+    while (!(v & LOCKED)) {
+      /* est moves 1/4 of the way to what this round took */
+      uintptr_t next = with_estimate(v | LOCKED, est + ((intptr_t)i - (intptr_t)est) / 4);
+      if (weft__cas(&l->v_, &v, next, memory_order_acquire)) return true;
     }
   }
-  weft__spin_leave();
-  return got;
+  return false;
 }
 
 static int acquire_until(weft_lock *l, int64_t deadline) {
-  if (spin_acquire(l)) return WEFT_OK;
+  if (yield_acquire(l)) return WEFT_OK;
   for (;;) {
     uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
     if (!(v & LOCKED)) {
@@ -74,7 +77,7 @@ static int acquire_until(weft_lock *l, int64_t deadline) {
       continue;
     }
     if (!(v & PARKED)) {
-      /* the spin did not pay: halve the estimate as PARKED goes in */
+      /* the yields did not pay: halve the estimate as PARKED goes in */
       uintptr_t next = with_estimate(v | PARKED, estimate(v) / 2);
       if (!weft__cas(&l->v_, &v, next, memory_order_relaxed)) continue;
       v = next;
@@ -130,7 +133,8 @@ typedef struct release {
 static bool on_unpark(void *arg, void *park_arg, bool more) {
   release *r = arg;
   weft__lock_waiter *w = park_arg;
-  bool hand_off = w && weft__port_now() - w->since > HANDOFF_NS;
+  int64_t now = w ? weft__port_now() : 0;
+  bool hand_off = w && now - w->since > HANDOFF_NS && weft__lot_fair_turn(&r->l->v_, now);
   uintptr_t flags = (more ? PARKED : 0) | (hand_off ? LOCKED : 0), next;
   uintptr_t v = weft__load(&r->l->v_, memory_order_relaxed);
   do {
@@ -138,7 +142,7 @@ static bool on_unpark(void *arg, void *park_arg, bool more) {
       r->status = WEFT_ESTATE;
       return false;
     }
-    next = (v & SPIN) | flags;
+    next = (v & TRIES) | flags;
   } while (!weft__cas(&r->l->v_, &v, next, memory_order_release));
   assert(!hand_off || (next & LOCKED)); /* a hand-off never lets the lock go */
   assert(more || !(next & PARKED));     /* PARKED stays exactly while threads wait */
@@ -152,7 +156,7 @@ static int do_lock_release(weft_lock *l) {
   for (;;) {
     if (!(v & LOCKED)) return WEFT_ESTATE;
     if (v & PARKED) break;
-    if (weft__cas(&l->v_, &v, v & SPIN, memory_order_release)) return WEFT_OK;
+    if (weft__cas(&l->v_, &v, v & TRIES, memory_order_release)) return WEFT_OK;
   }
   release r = {l, WEFT_OK};
   weft__unpark_one(&l->v_, on_unpark, &r);

@@ -33,12 +33,14 @@ typedef struct bucket {
   _Alignas(64) uintptr_t lock;
   weft__list queue;
   uintptr_t watch; /* atomic: pauses that lately sufficed to see a wake-up */
+  int64_t fair_at; /* under the lock: the next fair turn's time (weft__lot_fair_turn) */
 } bucket;
 
 #define NBUCKETS 256
 #define WATCH_FLOOR 32 /* pauses watched even with no history */
 #define WATCH_MAX 4096 /* a few tens of microseconds at most */
 #define WATCH_YIELDS 1 /* then a yield, for a waker on this CPU */
+#define FAIR_NS 1000000 /* fair turns: one per half millisecond on average */
 static bucket table[NBUCKETS];
 
 static bucket *bucket_of(const void *addr) {
@@ -240,6 +242,16 @@ bool weft__unpark_one(const void *addr, bool (*fn)(void *arg, void *park_arg, bo
   bucket_unlock(b);
   if (p) weft__parker_unpark(p);
   return p != NULL;
+}
+
+bool weft__lot_fair_turn(const void *addr, int64_t now) {
+  bucket *b = bucket_of(addr);
+  if (now < b->fair_at) return false;
+  /* The next turn comes a random part of FAIR_NS later, as in WebKit's
+   * lot: at a fixed period the turns could beat with the program's own. */
+  uint64_t x = (uint64_t)now * UINT64_C(0x9E3779B97F4A7C15);
+  b->fair_at = now + (int64_t)((x >> 32) % FAIR_NS);
+  return true;
 }
 
 size_t weft__unpark_all_after(const void *addr, void (*publish)(void *arg), void *arg) {

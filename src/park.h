@@ -39,6 +39,12 @@ int weft__park_then(const void *addr, void (*before_sleep)(void *), void *arg, i
  * woken. Returns true if a thread was woken. */
 bool weft__unpark_one(const void *addr, bool (*fn)(void *arg, void *park_arg, bool more),
                       void *arg);
+/* Called from weft__unpark_one's fn (under the lot's lock): true when it is
+ * addr's bucket's turn to be fair, about once per half millisecond, at
+ * random. A lock hands itself to a long waiter only then: handing off at
+ * every release makes a convoy (each hand-off waits for a thread to wake
+ * while nobody can take the lock), as WebKit's lock found. */
+bool weft__lot_fair_turn(const void *addr, int64_t now);
 /* Wake every thread parked on addr; returns how many. */
 size_t weft__unpark_all(const void *addr);
 /* The same, with publish(arg) run first under the lot's lock: for a waker

@@ -33,6 +33,7 @@ WEFT_TEST(lock, null, 10)
 WEFT_TEST(lock, held_by_other, 20)
 WEFT_TEST(lock, contended, 30)
 WEFT_TEST(lock, release_race, 60)
+WEFT_TEST(lock, no_starvation, 60)
 
 WEFT_TEST(rlock, zero_init, 10)
 WEFT_TEST(rlock, recursion, 20)

@@ -234,6 +234,59 @@ void test_lock_contended(void) {
   CHECK(!weft_lock_locked(&c.lock));
 }
 
+/* Eventual fairness: threads that release and take the lock again at once
+ * (each release finds its own thread first in line: it is running, the
+ * parked waiter is not) must not keep a parked waiter out for long. The
+ * waiter takes the lock HUNGRY_ROUNDS times among three such hammers (more
+ * threads than CPUs here), and no take may wait over STARVE_BOUND. */
+enum { HAMMERS = 3, HUNGRY_ROUNDS = 50 };
+#define STARVE_BOUND 2.0
+
+typedef struct hammering {
+  weft_lock l;
+  atomic_int stop, running;
+  atomic_long ops;
+} hammering;
+
+static void hammer(void *arg) {
+  hammering *h = arg;
+  atomic_fetch_add(&h->running, 1);
+  while (!atomic_load(&h->stop)) {
+    CHECK_STATUS(weft_lock_acquire(&h->l, WEFT_FOREVER), WEFT_OK);
+    /* held a few microseconds: longer than a spin, so the waiter parks */
+    for (int i = 0; i < 200; i++)
+      atomic_fetch_add(&h->ops, 1);
+    CHECK_STATUS(weft_lock_release(&h->l), WEFT_OK);
+  }
+}
+
+void test_lock_no_starvation(void) {
+  static hammering h;
+  memset(&h, 0, sizeof h);
+  weft_thread *t[HAMMERS];
+  for (int i = 0; i < HAMMERS; i++)
+    t[i] = test_spawn(hammer, &h);
+  test_await_count(&h.running, HAMMERS);
+  double worst = 0;
+  for (int round = 0; round < HUNGRY_ROUNDS; round++) {
+    double t0 = weft_monotonic();
+    CHECK_STATUS(weft_lock_acquire(&h.l, WEFT_FOREVER), WEFT_OK);
+    double waited = weft_monotonic() - t0;
+    CHECK_STATUS(weft_lock_release(&h.l), WEFT_OK);
+    if (waited > worst) worst = waited;
+    if (worst > STARVE_BOUND) break;
+    weft_sleep(0.001);
+  }
+  atomic_store(&h.stop, 1);
+  for (int i = 0; i < HAMMERS; i++)
+    test_join(t[i]);
+  printf("worst wait %.6f s among %ld hammer operations\n", worst, atomic_load(&h.ops));
+  if (worst > STARVE_BOUND)
+    test_fail_(__FILE__, __LINE__, "starved: a take waited %.3f s (bound %.1f s)", worst,
+               STARVE_BOUND);
+  CHECK(!weft_lock_locked(&h.l));
+}
+
 /* Two threads release one held lock at the same moment while a third is
  * parked on it (in odd rounds it releases again at once once it has it).
  * Any thread may release a weft_lock, so a release succeeds only if the
