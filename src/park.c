@@ -354,3 +354,11 @@ bool weft__spin_for(bool (*done)(void *arg), void *arg, unsigned pauses) {
   weft__spin_leave();
   return got;
 }
+
+bool weft__yield_for(bool (*done)(void *arg), void *arg, unsigned yields) {
+  for (unsigned i = 0; i < yields; i++) {
+    weft__port_yield();
+    if (done(arg)) return true;
+  }
+  return false;
+}

@@ -77,5 +77,9 @@ void weft__spin_leave(void);
  * pauses: for what another thread is about to do. False if it did not come
  * or spinning was not allowed. */
 bool weft__spin_for(bool (*done)(void *arg), void *arg, unsigned pauses);
+/* Yield the CPU and look, until done(arg) is true, at most `yields` times:
+ * for a thread that may need this CPU to finish (a preempted holder). A
+ * yield never takes a CPU from anyone, so it is not rationed. */
+bool weft__yield_for(bool (*done)(void *arg), void *arg, unsigned yields);
 
 #endif /* WEFT_PARK_H */

@@ -20,7 +20,14 @@
  * (release); only a release that finds a WAIT bit calls into the lot. A
  * WAIT bit may outlive its waiters (a timed-out one): whoever finds no one
  * parked clears it, and a writer that gives up clears WWAIT when it was the
- * last one, then lets in the readers that it kept out. */
+ * last one, then lets in the readers that it kept out.
+ *
+ * Before parking, a blocked reader yields a few times (the writer it waits
+ * for may need its CPU), and a writer pauses briefly, rationed (until it
+ * sets WWAIT, readers keep coming, so only a short spin can pay). Readers
+ * that paused instead ran at 0.49x pthread's throughput with 4 readers and
+ * a writer; yielding, 0.99x, with the writer getting its 1% (pthread's gets
+ * none: glibc's default prefers readers). */
 #include "park.h"
 #include "tsan.h"
 
@@ -29,8 +36,8 @@
 #define RWAIT ((uintptr_t)4)
 #define READER ((uintptr_t)8)
 #define MAX_READERS (UINTPTR_MAX >> 3)
-#define READER_PAUSES 512 /* spun while a writer holds it, before parking */
-#define WRITER_PAUSES 64  /* few: until it announces itself, readers keep coming */
+#define READER_YIELDS 16 /* yielded while a writer holds it, before parking */
+#define WRITER_PAUSES 64 /* few: until it announces itself, readers keep coming */
 
 /* The park_arg of every waiter: its release set it already holds the lock. */
 typedef struct waiter {
@@ -119,7 +126,7 @@ static bool shared_came(void *arg) {
 
 static int shared_until(weft_rwlock *rw, int64_t deadline) {
   shared_try t = {rw, WEFT_TIMEOUT};
-  if (weft__spin_for(shared_came, &t, READER_PAUSES)) return t.status;
+  if (weft__yield_for(shared_came, &t, READER_YIELDS)) return t.status;
   for (;;) {
     uintptr_t v = load(rw);
     int r = try_shared(rw, &v);
