@@ -43,7 +43,8 @@ enum {
   WEFT_EOVERFLOW, /* a counter would pass its bound */
   WEFT_ESHUTDOWN, /* queue or pool shut down */
   WEFT_EBROKEN,   /* barrier broken */
-  WEFT_ECANCELED  /* timer or future cancelled */
+  WEFT_ECANCELED, /* timer or future cancelled */
+  WEFT_ENOTSUP    /* the OS or backend cannot do it */
 };
 
 #define WEFT_FOREVER (-1.0)

@@ -30,6 +30,8 @@ const char *weft_strerror(int status) {
     return "barrier broken";
   case WEFT_ECANCELED:
     return "cancelled";
+  case WEFT_ENOTSUP:
+    return "not supported here";
   default:
     return "unknown status";
   }

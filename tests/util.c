@@ -27,10 +27,10 @@ void test_skip(const char *why) {
 }
 
 const char *test_status_name(int status) {
-  static const char *const names[] = {"WEFT_OK",        "WEFT_TIMEOUT", "WEFT_EINVAL",
-                                      "WEFT_ESTATE",    "WEFT_EPERM",   "WEFT_EDEADLK",
-                                      "WEFT_ENOMEM",    "WEFT_EAGAIN",  "WEFT_EOVERFLOW",
-                                      "WEFT_ESHUTDOWN", "WEFT_EBROKEN", "WEFT_ECANCELED"};
+  static const char *const names[] = {
+      "WEFT_OK",      "WEFT_TIMEOUT",   "WEFT_EINVAL", "WEFT_ESTATE",    "WEFT_EPERM",
+      "WEFT_EDEADLK", "WEFT_ENOMEM",    "WEFT_EAGAIN", "WEFT_EOVERFLOW", "WEFT_ESHUTDOWN",
+      "WEFT_EBROKEN", "WEFT_ECANCELED", "WEFT_ENOTSUP"};
   if (status < 0 || status >= (int)(sizeof names / sizeof names[0])) return "?";
   return names[status];
 }
