@@ -14,7 +14,8 @@
  *              queue.c fifo.c (lock.h: what they share about locks)
  *   lot        park.c         wait and wake on an address (park.h)
  *   self       self.c         the calling thread's record, idents, the
- *                             port's hooks (self.h)
+ *                             port's hooks (self.h); every live record and
+ *                             what each waits on (debug.h)
  *   base       core.c chaos.c internal.h list.h
  *   port       src/<backend>/ the OS (port.h)
  */

@@ -336,6 +336,7 @@ static int join_until(struct weft_thread *t, int64_t deadline, bool try_only) {
   while ((s = weft__load(&t->state, memory_order_acquire)) != WEFT__DONE) {
     if (s == WEFT__NEW) return WEFT_ESTATE;
     if (try_only) return WEFT_TIMEOUT;
+    weft__waiting(WEFT__WAIT_JOIN, t, t->ident, 0);
     if (weft__park(&t->state, s, deadline, NULL) == WEFT__PARK_TIMEOUT) {
       s = weft__load(&t->state, memory_order_acquire);
       return s == WEFT__DONE ? WEFT_OK : s == WEFT__NEW ? WEFT_ESTATE : WEFT_TIMEOUT;
