@@ -5,6 +5,11 @@
  * reaches a higher one's work only through a function pointer that the
  * higher one registered with it):
  *
+ *   tools      debug.c dump.c seeing inside: the dump, lock order, the
+ *              lockorder.c    watchdog, contention (tools.h); the layers
+ *              contention.c   below tell them what threads wait on and hold
+ *              watchdog.c     only through their records and debug.h's
+ *              objtab.c text.c hooks, which debug.c registers
  *   subsystems timer.c        timers (on helper threads from thread.c)
  *              thread.c       records' lives, registry, names, start/join,
  *              local.c        helpers; thread-local values (thread.h)

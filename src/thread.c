@@ -438,6 +438,20 @@ size_t weft_thread_get_name(const weft_thread *t, char *buf, size_t size) {
   return n;
 }
 
+/* -- names, for the debug tools -- */
+
+bool weft__names_lock(double timeout) {
+  return weft_lock_acquire(&registry_lock, timeout) == WEFT_OK;
+}
+
+void weft__names_unlock(void) {
+  weft_lock_release(&registry_lock);
+}
+
+const char *weft__name_locked(const struct weft_thread *t) {
+  return t->name;
+}
+
 /* -- the registry, seen from outside -- */
 
 size_t weft_active_count(void) {

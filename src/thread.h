@@ -10,4 +10,12 @@
  * WEFT_ENOMEM or WEFT_EAGAIN (nothing started). */
 int weft__start_helper(const char *name, weft_fn fn, void *arg);
 
+/* For the debug tools: take the lock that guards thread names (false if
+ * it was not had within timeout seconds; timeout 0 only tries), and read a
+ * record's name under it (NULL for a bare record: a foreign thread that
+ * never asked who it is). */
+bool weft__names_lock(double timeout);
+void weft__names_unlock(void);
+const char *weft__name_locked(const struct weft_thread *t);
+
 #endif /* WEFT_THREAD_H */
