@@ -137,8 +137,12 @@ void weft__dump_wait(weft__text *t, const struct weft_thread *r, unsigned kind, 
     weft__text_str(t, " unfinished");
     break;
   case WEFT__WAIT_JOIN:
-    weft__text_str(t, "join of ");
-    text_ident(t, a, names_held, ", ended)");
+    if (a) {
+      weft__text_str(t, "join of ");
+      text_ident(t, a, names_held, ", ended)");
+    } else {
+      weft__text_str(t, "join of a thread that is starting");
+    }
     break;
   case WEFT__WAIT_TIMER:
     kind_and_object(t, "timer ", obj);
@@ -227,9 +231,13 @@ void weft__dump_block(weft__text *t, struct weft_thread *r, bool names_held) {
   weft__text_u64(t, r->ident);
   weft__text_str(t, " native ");
   weft__text_u64(t, r->native_id);
-  weft__text_str(t, r->daemon ? " daemon" : " non-daemon");
+  /* A helper is never waited for (its daemon flag is the timer callback's
+   * it runs, which it changes as it runs). */
+  if (r->kind == WEFT__KIND_HELPER)
+    weft__text_str(t, " daemon helper");
+  else
+    weft__text_str(t, r->daemon ? " daemon" : " non-daemon");
   if (r->kind == WEFT__KIND_DUMMY) weft__text_str(t, " dummy");
-  if (r->kind == WEFT__KIND_HELPER) weft__text_str(t, " helper");
   weft__text_str(t, "\n");
   text_state(t, r, names_held);
 }
