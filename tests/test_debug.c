@@ -431,6 +431,25 @@ void test_debug_dump_timer(void) {
   weft_timer_unref(tm);
 }
 
+static void shut_down(void *arg) {
+  (void)arg;
+  CHECK_STATUS(weft_shutdown(30.0), WEFT_OK);
+}
+
+/* A park that no primitive describes: weft's own (here, weft_shutdown
+ * waiting for a pending non-daemon timer). */
+void test_debug_dump_internal(void) {
+  weft_timer *tm = weft_timer_new(60.0, nothing, NULL);
+  CHECK(tm != NULL);
+  CHECK_STATUS(weft_timer_set_daemon(tm, false), WEFT_OK);
+  CHECK_STATUS(weft_timer_start(tm), WEFT_OK);
+  weft_thread *t = spawn_named(shut_down, NULL, "shutter");
+  await_block("shutter", " s on weft internal 0x");
+  CHECK_STATUS(weft_timer_cancel(tm), WEFT_OK);
+  test_join(t);
+  weft_timer_unref(tm);
+}
+
 static void sleep_long(void *arg) {
   (void)arg;
   CHECK_STATUS(weft_sleep(1.5), WEFT_OK);
