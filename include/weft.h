@@ -425,7 +425,9 @@ enum {
  * once, with the cycle of threads waiting for each other through locks,
  * joins and futures, if there is one. The environment variable WEFT_DEBUG
  * sets the same at load, e.g. WEFT_DEBUG=lock-order,contention,hang=10 (and
- * abort); with contention it also prints the report at exit. A lock is
+ * abort); with contention it also prints the report at exit (and with hang
+ * the watchdog starts at load: weft has allocated, so weft_set_allocator
+ * then returns WEFT_ESTATE). A lock is
  * known by its address: storage reused for another lock inherits its
  * order (forget it with weft_debug_name(obj, NULL)). WEFT_EINVAL for
  * unknown flags or a NaN, negative or infinite hang_seconds; WEFT_EAGAIN
