@@ -186,6 +186,7 @@ static void take_gate(void *arg) {
 }
 
 void test_debug_dump_lock(void) {
+  CHECK_STATUS(weft_set_debug(0, 0), WEFT_OK); /* whatever WEFT_DEBUG says */
   CHECK_STATUS(weft_lock_acquire(&gate, WEFT_FOREVER), WEFT_OK);
   weft_thread *t = spawn_named(take_gate, NULL, "locker");
   /* Unnamed: by address. */
