@@ -31,7 +31,7 @@ static double late[2][MAX_WAITS];
 static int n_late[2];
 
 /* One timed wait on weft's primitive; its status must be WEFT_TIMEOUT. */
-static int weft_wait(int kind) {
+static int weft_side_wait(int kind) {
   switch (kind) {
   case EVENT:
     return weft_event_wait(&objects.event, WAIT_SECONDS);
@@ -62,7 +62,7 @@ static cost sample_wait(const job *j) {
   for (uint64_t i = 0; i < j->n; i++) {
     double t0 = bench_now();
     if (j->side == WEFT_SIDE) {
-      if (weft_wait(kind) != WEFT_TIMEOUT) bench_fail("a timed wait did not time out", j->side);
+      if (weft_side_wait(kind) != WEFT_TIMEOUT) bench_fail("a timed wait did not time out", j->side);
     } else if (raw_wait() != 0) {
       bench_fail("a raw timed wait failed", j->side);
     }

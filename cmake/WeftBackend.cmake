@@ -119,6 +119,19 @@ if(WEFT_BACKEND STREQUAL "c11")
 static void f(void) {}
 int main(void) { return pthread_atfork(f, f, f); }")
 endif()
+# Per-thread affinity and priority by OS thread id (Linux; posix and c11).
+weft_probe(WEFT_HAVE_SCHED_SETAFFINITY "
+#include <sched.h>
+int main(void) { cpu_set_t s; CPU_ZERO(&s); CPU_SET(0, &s); return sched_setaffinity(0, sizeof s, &s); }")
+weft_probe(WEFT_HAVE_SETPRIORITY "
+#include <sys/resource.h>
+int main(void) { return setpriority(PRIO_PROCESS, 0, getpriority(PRIO_PROCESS, 0)); }")
+# macOS: the calling thread's QoS class.
+weft_probe(WEFT_HAVE_QOS_CLASS "
+#include <pthread.h>
+#include <pthread/qos.h>
+int main(void) { return pthread_set_qos_class_self_np(QOS_CLASS_DEFAULT, 0); }")
+
 # The debug tools: code addresses as symbols (dladdr, in libdl before
 # glibc 2.34) and, for c11, a signal that wakes the dump helper (posix
 # requires sigaction anyway).

@@ -42,6 +42,9 @@ install(TARGETS weft EXPORT weftTargets
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/include/weft.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The optional C11 names: <weft/threads.h>.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/weft
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 # ---- CMake package: find_package(weft) -> weft::weft ----------------------
 install(EXPORT weftTargets

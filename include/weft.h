@@ -68,9 +68,10 @@ WEFT_API void weft_yield(void);
 WEFT_API uint64_t weft_get_ident(void);
 /* This thread's OS identifier (Linux TID, Windows thread id); 0 if unknown. */
 WEFT_API uint64_t weft_get_native_id(void);
-/* Wait for every running non-daemon thread and pending non-daemon timer
- * (except the caller and its own timer call), as at process exit.
- * WEFT_TIMEOUT if some are still running at the deadline. */
+/* Wait for every running non-daemon thread, pending non-daemon timer and
+ * queued or running task of a non-daemon pool (except the caller and its
+ * own timer call or task), as at process exit. WEFT_TIMEOUT if some are
+ * still running at the deadline. */
 WEFT_API int weft_shutdown(double timeout);
 /* Number of online CPUs (at least 1). */
 WEFT_API unsigned weft_cpu_count(void);
@@ -154,6 +155,34 @@ WEFT_API size_t weft_active_count(void);
 WEFT_API size_t weft_enumerate(weft_thread **out, size_t cap);
 /* Start a daemon thread running target(arg), as _thread.start_new_thread. */
 WEFT_API int weft_start_new_thread(weft_fn target, void *arg);
+
+/* Scheduling priority, a few portable levels mapped per OS: Linux a nice
+ * value (+10, 0, -10, -20; raising priority needs the privilege to, else
+ * WEFT_EPERM), Windows THREAD_PRIORITY_BELOW_NORMAL, _NORMAL, _HIGHEST,
+ * _TIME_CRITICAL, macOS a QoS class (the calling thread's own only, or
+ * before start). */
+enum {
+  WEFT_PRIORITY_LOW = -1,
+  WEFT_PRIORITY_NORMAL = 0,
+  WEFT_PRIORITY_HIGH = 1,
+  WEFT_PRIORITY_TIME_CRITICAL = 2
+};
+/* Set t's priority, before start (the thread takes it as it starts) or
+ * while it runs. WEFT_EINVAL for a NULL t or an unknown level, WEFT_ESTATE
+ * once it has finished, WEFT_EPERM if the OS refuses, WEFT_ENOTSUP where
+ * the OS or backend cannot (macOS for another running thread, POSIX
+ * systems without per-thread priorities). */
+WEFT_API int weft_thread_set_priority(weft_thread *t, int level);
+/* Let t run only on the CPUs i with cpus[i] true (i < n; CPU numbers as the
+ * OS counts them), before start or while it runs. WEFT_EINVAL for NULL
+ * arguments, n == 0, no CPU chosen, or CPUs the OS will not give it;
+ * WEFT_ESTATE once finished; WEFT_ENOTSUP where the OS cannot (macOS) or
+ * past the CPUs it can name (64 on Windows). A start whose priority or
+ * affinity the OS then refuses returns that status; the thread runs. */
+WEFT_API int weft_thread_set_affinity(weft_thread *t, const bool *cpus, size_t n);
+/* Fill cpus[0..n) with the CPUs t may run on (before start: those it will
+ * get). Same statuses as set. */
+WEFT_API int weft_thread_get_affinity(const weft_thread *t, bool *cpus, size_t n);
 
 /* ---- Locks ------------------------------------------------------------ */
 
@@ -289,6 +318,57 @@ WEFT_API int weft_barrier_reset(weft_barrier *b);
 WEFT_API unsigned weft_barrier_n_waiting(const weft_barrier *b);
 WEFT_API bool weft_barrier_broken(const weft_barrier *b);
 
+/* ---- Reader-writer lock, latch ----------------------------------------- */
+
+/* A reader-writer lock: two words, all zero when free (WEFT_RWLOCK_INIT),
+ * no destroy. Any number of readers (shared) or one writer (exclusive).
+ * Policy, phase-fair: a reader does not enter while a writer waits, so a
+ * stream of readers cannot starve a writer; a writer's release lets in
+ * every reader that waited at that moment before the next writer, so a
+ * stream of writers cannot starve a reader. Any thread may release a hold.
+ * Fields are private. */
+typedef struct weft_rwlock {
+  uintptr_t state_;  /* writer bit, waiting bits, number of readers */
+  uintptr_t wqueue_; /* writers park on this word's address */
+} weft_rwlock;
+#define WEFT_RWLOCK_INIT                                                                           \
+  { 0, 0 }
+
+/* Acquire shared (read) access, waiting up to timeout while a writer holds
+ * the lock or waits for it. WEFT_TIMEOUT if still refused; WEFT_EOVERFLOW
+ * past UINTPTR_MAX >> 3 readers. */
+WEFT_API int weft_rwlock_acquire_shared(weft_rwlock *rw, double timeout);
+/* Acquire exclusive (write) access, waiting up to timeout while readers or
+ * a writer hold it. WEFT_TIMEOUT if still held. */
+WEFT_API int weft_rwlock_acquire_exclusive(weft_rwlock *rw, double timeout);
+/* Release one shared hold; WEFT_ESTATE if no reader holds it. Of two
+ * racing releases of a single hold, exactly one returns WEFT_OK. */
+WEFT_API int weft_rwlock_release_shared(weft_rwlock *rw);
+/* Release the exclusive hold; WEFT_ESTATE if no writer holds it. Of two
+ * racing releases, exactly one returns WEFT_OK. */
+WEFT_API int weft_rwlock_release_exclusive(weft_rwlock *rw);
+
+/* A count-down latch (C++20 std::latch, Java's CountDownLatch): one word,
+ * all zero is a released latch (WEFT_LATCH_INIT). Fields are private. */
+typedef struct weft_latch {
+  uintptr_t count_; /* the count, shifted left by one; bit 0: waiters */
+} weft_latch;
+#define WEFT_LATCH_INIT                                                                            \
+  { 0 }
+/* The largest count a latch holds. */
+#define WEFT_LATCH_MAX (UINTPTR_MAX >> 1)
+
+/* Set the count (not while threads wait on it). WEFT_EINVAL for NULL,
+ * WEFT_EOVERFLOW above WEFT_LATCH_MAX (nothing changed). */
+WEFT_API int weft_latch_init(weft_latch *l, size_t count);
+/* Take n from the count; reaching zero wakes every waiter. WEFT_EOVERFLOW
+ * if n exceeds the count (the count is unchanged); n == 0 does nothing. */
+WEFT_API int weft_latch_count_down(weft_latch *l, size_t n);
+/* Wait until the count is zero: WEFT_OK, or WEFT_TIMEOUT. */
+WEFT_API int weft_latch_wait(weft_latch *l, double timeout);
+/* True if the count is zero (never blocks); false for NULL. */
+WEFT_API bool weft_latch_try_wait(const weft_latch *l);
+
 /* ---- Queues (queue.Queue, LifoQueue, PriorityQueue) -------------------- */
 
 typedef struct weft_queue weft_queue;
@@ -377,6 +457,99 @@ WEFT_API int weft_timer_cancel(weft_timer *t);
 WEFT_API int weft_timer_join(weft_timer *t, double timeout);
 WEFT_API weft_timer *weft_timer_ref(weft_timer *t);
 WEFT_API void weft_timer_unref(weft_timer *t);
+
+/* ---- Pool and futures (concurrent.futures.ThreadPoolExecutor) ---------- */
+
+typedef struct weft_pool weft_pool;
+typedef struct weft_future weft_future;
+/* A task: its return value is its future's result (C has no exceptions: a
+ * task reports failure through its result). */
+typedef void *(*weft_task)(void *arg);
+
+/* A pool of at most max_workers threads (0: min(32, weft_cpu_count() + 4)),
+ * started lazily: a submit wakes an idle worker before it starts a new
+ * one. Workers are weft threads named <prefix>_N (N from 0; the default
+ * prefix is "ThreadPoolExecutor-K", K counting pools), listed by
+ * weft_enumerate, daemons if the pool is (default: the creating thread's
+ * flag). The caller owns the pool: weft_pool_free. NULL if memory is short. */
+WEFT_API weft_pool *weft_pool_new(size_t max_workers);
+/* Before the first submit (else WEFT_ESTATE): the workers' name prefix
+ * (copied; "" restores the default), */
+WEFT_API int weft_pool_set_name_prefix(weft_pool *p, const char *prefix);
+/* a function run in each worker before its first task (NULL: none), */
+WEFT_API int weft_pool_set_initializer(weft_pool *p, weft_fn init, void *arg);
+/* and the daemon flag: at process exit a non-daemon pool's pending and
+ * running tasks finish first; a daemon pool's are dropped. */
+WEFT_API int weft_pool_set_daemon(weft_pool *p, bool daemon);
+/* Queue fn(arg); tasks start in the order they were submitted. With out,
+ * *out gets a future (one reference) for its result; out NULL: fire and
+ * forget. WEFT_ESHUTDOWN after shutdown or once process exit has finished
+ * waiting (nothing queued), WEFT_ENOMEM, WEFT_EAGAIN (or WEFT_ENOMEM) when
+ * no worker exists and none could be started (nothing queued). */
+WEFT_API int weft_pool_submit(weft_pool *p, weft_task fn, void *arg, weft_future **out);
+/* Submit fn(args[i]) for each i < n and store results[i] in order.
+ * WEFT_TIMEOUT if not all finished by the deadline (counted from the call),
+ * WEFT_ECANCELED if one was cancelled: results before the first missing
+ * one are written, the unfinished tasks are cancelled if still pending, and
+ * nothing is written after the call returns. Submit's errors likewise. */
+WEFT_API int weft_pool_map(weft_pool *p, weft_task fn, void *const *args, size_t n, void **results,
+                           double timeout);
+/* Refuse new work; cancel_futures: cancel every pending task; wait: return
+ * once every running and remaining task has finished and the workers have
+ * ended. Repeatable. WEFT_EDEADLK (and nothing done) with wait from one of
+ * the pool's own workers, or from a callback one of them runs. */
+WEFT_API int weft_pool_shutdown(weft_pool *p, bool wait, bool cancel_futures);
+/* weft_pool_shutdown(p, true, false), then free the pool; its futures stay
+ * valid until unreferenced. WEFT_EDEADLK from one of its own workers
+ * (nothing freed). */
+WEFT_API int weft_pool_free(weft_pool *p);
+
+/* A standalone future (one reference), that any thread may complete with
+ * weft_future_set_result or cancel: it need not own a reference for that,
+ * as long as one is held until the future is done. NULL if short of memory. */
+WEFT_API weft_future *weft_future_new(void);
+/* Complete a standalone future: waiters wake, callbacks run in this
+ * thread. WEFT_ESTATE if it is done already or belongs to a pool. */
+WEFT_API int weft_future_set_result(weft_future *f, void *result);
+/* Wait up to timeout for the result (stored in *result unless result is
+ * NULL): WEFT_OK, WEFT_TIMEOUT, or WEFT_ECANCELED if it was cancelled. */
+WEFT_API int weft_future_result(weft_future *f, double timeout, void **result);
+/* WEFT_OK if the task was pending (it will never run; the future is done)
+ * or is cancelled already (its callbacks do not run again); WEFT_ESTATE
+ * once it runs or has finished. */
+WEFT_API int weft_future_cancel(weft_future *f);
+/* Snapshots of its state: cancelled (and so done), running its task, done
+ * (finished or cancelled). */
+WEFT_API bool weft_future_cancelled(const weft_future *f);
+WEFT_API bool weft_future_running(const weft_future *f);
+WEFT_API bool weft_future_done(const weft_future *f);
+/* Call cb(f, arg) once f is done: in the thread that completes or cancels
+ * it, or at once here if it is done and its earlier callbacks have run.
+ * Callbacks run exactly once, in the order added, with no weft lock held
+ * (they may call any weft function, unref f included). WEFT_ENOMEM. */
+WEFT_API int weft_future_add_done_callback(weft_future *f, void (*cb)(weft_future *f, void *arg),
+                                           void *arg);
+/* Reference counting; ref(NULL) returns NULL, unref(NULL) does nothing. */
+WEFT_API weft_future *weft_future_ref(weft_future *f);
+WEFT_API void weft_future_unref(weft_future *f);
+
+enum { WEFT_FIRST_COMPLETED = 1, WEFT_ALL_COMPLETED = 2 };
+/* Wait until one (WEFT_FIRST_COMPLETED) or all (WEFT_ALL_COMPLETED) of
+ * fs[0..n) are done (a cancelled future is done): WEFT_OK, or WEFT_TIMEOUT.
+ * n == 0 returns WEFT_OK at once (fs may then be NULL). WEFT_EINVAL for a
+ * NULL array or element or another return_when. Read each future's state
+ * afterwards. */
+WEFT_API int weft_wait(weft_future *const *fs, size_t n, int return_when, double timeout);
+typedef struct weft_as_completed weft_as_completed;
+/* An iterator over the distinct futures of fs[0..n) (a duplicate is
+ * yielded once), in the order they finish, those already done first (in
+ * fs order). It holds a reference to each until freed. NULL for a NULL
+ * array (n > 0) or element, or if memory is short. */
+WEFT_API weft_as_completed *weft_as_completed_new(weft_future *const *fs, size_t n);
+/* The next future to finish (borrowed from the iterator): WEFT_OK,
+ * WEFT_TIMEOUT, or WEFT_ESTATE once every future has been yielded. */
+WEFT_API int weft_as_completed_next(weft_as_completed *it, double timeout, weft_future **f);
+WEFT_API void weft_as_completed_free(weft_as_completed *it);
 
 /* ---- Seeing inside: dump, lock order, contention ------------------------ */
 

@@ -10,13 +10,17 @@
  *              contention.c   below tell them what threads wait on and hold
  *              watchdog.c     only through their records and debug.h's
  *              objtab.c text.c hooks, which debug.c registers
+ *   names      c11threads.c   the C11 <threads.h> names (weft/threads.h)
  *   subsystems timer.c        timers (on helper threads from thread.c)
+ *              pool.c         thread pools (on weft threads; future.h)
  *              thread.c       records' lives, registry, names, start/join,
  *              local.c        helpers; thread-local values (thread.h)
  *   process    process.c      exit wait, weft_shutdown, fork: runs what the
  *                             subsystems registered with it (subsystem.h)
  *   primitives lock.c rlock.c once.c cond.c sem.c event.c barrier.c
+ *              rwlock.c latch.c
  *              queue.c fifo.c (lock.h: what they share about locks)
+ *              future.c wait.c (future.h: what the pool needs of futures)
  *   lot        park.c         wait and wake on an address (park.h)
  *   self       self.c         the calling thread's record, idents, the
  *                             port's hooks (self.h); every live record and

@@ -221,8 +221,8 @@ static void after_fork_child(void) {
   if (mine) weft__list_push_back(&tables, &mine->link);
 }
 
-static weft__subsystem locals_subsystem = {WEFT__ORDER_LOCALS, &lock, NULL, NULL, NULL, NULL,
-                                           after_fork_child,   NULL};
+static weft__subsystem locals_subsystem = {
+    .order = WEFT__ORDER_LOCALS, .lock = &lock, .after_fork_child = after_fork_child};
 
 static void register_locals(void *unused) {
   (void)unused;

@@ -215,6 +215,16 @@ int weft__park(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void
   return weft__park_watch(addr, expected, deadline, park_arg, true);
 }
 
+int weft__park_on(const void *addr, const uintptr_t *check, uintptr_t expected, int64_t deadline,
+                  void *park_arg) {
+  int r = park(addr, check, expected, NULL, NULL, deadline, park_arg, true);
+  if (r == WEFT_ENOMEM) {
+    weft__port_sleep(50000);
+    return WEFT__PARK_AGAIN;
+  }
+  return r;
+}
+
 int weft__park_then(const void *addr, void (*before_sleep)(void *), void *arg, int64_t deadline,
                     void *park_arg, bool watching) {
   return park(addr, NULL, 0, before_sleep, arg, deadline, park_arg, watching);
@@ -264,6 +274,29 @@ size_t weft__unpark_all_after(const void *addr, void (*publish)(void *arg), void
   /* Each waiter stays parked, so its frame stays valid, until its permit:
    * read the next link first. */
   for (weft__link *l = woken.head, *next; l; l = next, n++) {
+    next = l->next;
+    weft__parker_unpark(waiter_of(l)->parker);
+  }
+  return n;
+}
+
+size_t weft__unpark_all_if(const void *addr, bool (*decide)(void *arg, size_t n),
+                           void (*mark)(void *arg, void *park_arg), void *arg) {
+  bucket *b = bucket_of(addr);
+  weft__list woken = {NULL, NULL};
+  bucket_lock(b);
+  size_t n = 0;
+  for (waiter *w = find(b->queue.head, addr); w; w = find(w->link.next, addr))
+    n++;
+  if (!decide(arg, n)) n = 0;
+  for (waiter *w = n ? find(b->queue.head, addr) : NULL, *next; w; w = next) {
+    next = find(w->link.next, addr);
+    if (mark) mark(arg, w->park_arg);
+    take(b, w);
+    weft__list_push_back(&woken, &w->link);
+  }
+  bucket_unlock(b);
+  for (weft__link *l = woken.head, *next; l; l = next) {
     next = l->next;
     weft__parker_unpark(waiter_of(l)->parker);
   }

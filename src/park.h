@@ -22,6 +22,12 @@ int weft__park(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void
  * spun already and race when woken). */
 int weft__park_watch(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg,
                      bool watching);
+/* weft__park on addr with the value check made on another word: park on
+ * addr if *check still equals expected (read under addr's bucket lock),
+ * watching as weft__park does. For objects with two queues over one state
+ * word (the rwlock's writers). */
+int weft__park_on(const void *addr, const uintptr_t *check, uintptr_t expected, int64_t deadline,
+                  void *park_arg);
 /* Like weft__park_watch without the value check: enqueue, then call
  * before_sleep(arg) outside the lot's lock, then wait. WEFT_ENOMEM (and
  * before_sleep not called) when the calling thread has no record. */
@@ -39,6 +45,14 @@ size_t weft__unpark_all(const void *addr);
  * that must change the word and wake in one step, so that a thread that
  * parks after the change is not woken by it (it sees the change instead). */
 size_t weft__unpark_all_after(const void *addr, void (*publish)(void *arg), void *arg);
+/* Wake every thread parked on addr, or nobody: decide(arg, n) runs first
+ * under the lot's lock, with n the number parked on addr, and says whether
+ * they are woken; if so, mark(arg, park_arg) runs for each, in FIFO order,
+ * under the same lock (mark may be NULL). For a waker that must change the
+ * word by how many it wakes (an rwlock's writer granting every parked
+ * reader). Returns how many were woken. */
+size_t weft__unpark_all_if(const void *addr, bool (*decide)(void *arg, size_t n),
+                           void (*mark)(void *arg, void *park_arg), void *arg);
 /* Move up to n threads parked on `from`, longest-parked first, to the end
  * of `to`'s queue, without waking them; *moved says how many. may_move(arg)
  * runs under both queues' locks before the first one moves: if it returns

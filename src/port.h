@@ -53,10 +53,17 @@ void weft__port_thread_release(weft__os_thread *t, bool joinable_wait);
 /* True if the backend can give a thread a chosen stack size. */
 bool weft__port_stack_size_supported(void);
 void weft__port_yield(void);
+/* End the calling OS thread now, as its OS's own thread exit does
+ * (pthread_exit, _endthreadex, thrd_exit): its exit hook runs. For the C11
+ * names' thrd_exit. */
+_Noreturn void weft__port_thread_exit(void);
 /* Sleep about `ns` (may return early; the core loops on the clock). */
 void weft__port_sleep(int64_t ns);
 /* Monotonic clock. */
 int64_t weft__port_now(void);
+/* Wall clock (TIME_UTC): nanoseconds since 1970-01-01 UTC. Only for
+ * converting the absolute deadlines of the C11 names, never for waiting. */
+int64_t weft__port_wall_now(void);
 /* Calling thread's OS id (TID); 0 where the OS offers none. */
 uint64_t weft__port_native_id(void);
 /* Longest OS-visible thread name in bytes, without the NUL. */
@@ -67,6 +74,15 @@ void weft__port_set_name_self(const char *name);
  * (macOS, C11): weft then keeps the name only. */
 bool weft__port_set_name_other(weft__os_thread *t, const char *name);
 unsigned weft__port_cpu_count(void);
+
+/* -- scheduling: a running thread's priority and CPUs, by its OS id
+ * (weft__port_native_id; self: the id is the caller's, which some OSes can
+ * only reach so). level is a WEFT_PRIORITY_*; cpus[i] for CPU i < n.
+ * WEFT_OK; WEFT_ENOTSUP where the OS or backend cannot; WEFT_EPERM where it
+ * refuses for want of privilege; WEFT_EINVAL for CPUs it will not give. -- */
+int weft__port_set_priority(uint64_t native_id, bool self, int level);
+int weft__port_set_affinity(uint64_t native_id, bool self, const bool *cpus, size_t n);
+int weft__port_get_affinity(uint64_t native_id, bool self, bool *cpus, size_t n);
 
 /* -- blocking: one parker per thread --
  * A parker holds at most one permit. park() consumes the permit, waiting

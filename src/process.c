@@ -69,14 +69,17 @@ static int wait_all(int64_t deadline, bool try_only) {
 
 static void lock_all(void) {
   weft_lock_acquire(&list_lock, WEFT_FOREVER);
-  for (weft__subsystem *s = first(); s; s = next_of(s))
+  for (weft__subsystem *s = first(); s; s = next_of(s)) {
     weft_lock_acquire(s->lock, WEFT_FOREVER);
+    if (s->lock_more) s->lock_more();
+  }
 }
 
 /* Unlock in reverse order (the list is short: recursion is fine). */
 static void unlock_from(weft__subsystem *s) {
   if (!s) return;
   unlock_from(next_of(s));
+  if (s->unlock_more) s->unlock_more();
   weft_lock_release(s->lock);
 }
 

@@ -215,6 +215,7 @@ void weft__record_free(struct weft_thread *t, bool joinable_wait) {
   if (weft__load(&t->has_os, memory_order_acquire))
     weft__port_thread_release(&t->os, joinable_wait);
   weft__parker_destroy(&t->parker);
+  weft__free(t->affinity);
   if (t->name != weft__main_name) weft__free(t->name);
   weft__free(t);
 }

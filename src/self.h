@@ -22,9 +22,15 @@ struct weft_thread {
   char *name; /* full name, guarded by the registry lock */
   bool daemon;
   bool registered;  /* in the registry (guarded by its lock) */
+  bool owned;       /* its owner (a pool) makes exit wait for its work, not for it */
   uintptr_t has_os; /* atomic: os holds a created thread (set once start's create returned) */
   unsigned char kind;
   size_t stack_size;
+  int priority; /* set before start: applied as it starts */
+  bool has_priority;
+  bool *affinity; /* likewise (affinity_n entries), or NULL */
+  size_t affinity_n;
+  int start_status; /* what applying them gave, for weft_thread_start */
   uint64_t ident;
   uint64_t native_id;
   weft__os_thread os;

@@ -23,8 +23,14 @@ typedef struct weft__subsystem {
   /* With the lock held: refuse every later start (WEFT_ESHUTDOWN). */
   void (*close_locked)(void);
   /* In a forked child, the lock held since before fork: keep only what
-   * belongs to the forking thread (process.c lets the lock go after). */
+   * belongs to the forking thread (process.c lets the lock go after; what
+   * lock_more took, the subsystem lets go of itself). */
   void (*after_fork_child)(void);
+  /* For a subsystem whose objects have locks of their own (pools): with
+   * the lock held, take every one of them too, for fork and the exit
+   * wait's last look; and let them go before the lock is released. */
+  void (*lock_more)(void);
+  void (*unlock_more)(void);
   struct weft__subsystem *_Atomic next; /* process.c's */
 } weft__subsystem;
 

@@ -100,7 +100,7 @@ static struct weft_thread *find_waitable_locked(void) {
   struct weft_thread *me = weft__self_if_any();
   for (weft__link *l = registry.head; l; l = l->next) {
     struct weft_thread *t = record_of(l);
-    if (t->kind == WEFT__KIND_USER && !t->daemon && t != me) return weft_thread_ref(t);
+    if (t->kind == WEFT__KIND_USER && !t->daemon && !t->owned && t != me) return weft_thread_ref(t);
   }
   return NULL;
 }
@@ -154,6 +154,7 @@ static struct weft_thread *become_main(void) {
     free_name(me->name);
     me->name = weft__main_name;
     me->daemon = false;
+    me->owned = false;
   }
   me->kind = WEFT__KIND_MAIN;
   me->state = WEFT__ALIVE;
@@ -180,9 +181,13 @@ static void after_fork_child(void) {
   main_thread = me;
 }
 
-static weft__subsystem threads_subsystem = {
-    WEFT__ORDER_THREADS, &registry_lock, finish_main,      wait_threads,
-    quiet_locked,        close_locked,   after_fork_child, NULL};
+static weft__subsystem threads_subsystem = {.order = WEFT__ORDER_THREADS,
+                                            .lock = &registry_lock,
+                                            .exit_begin = finish_main,
+                                            .wait = wait_threads,
+                                            .quiet_locked = quiet_locked,
+                                            .close_locked = close_locked,
+                                            .after_fork_child = after_fork_child};
 
 /* -- the layer's own start, once -- */
 
@@ -227,6 +232,121 @@ weft_thread *weft_thread_main(void) {
   return main_thread;
 }
 
+/* -- priority and affinity: kept in the record before start, applied by
+ * the thread itself as it starts (under the registry lock, where setters
+ * read the state), else asked of the OS at once -- */
+
+/* The calling, starting thread: its priority and CPUs as set before its
+ * start; the first failure. */
+static int apply_scheduling(struct weft_thread *t) {
+  int status = WEFT_OK;
+  if (t->has_priority) status = weft__port_set_priority(t->native_id, true, t->priority);
+  if (t->affinity) {
+    int s = weft__port_set_affinity(t->native_id, true, t->affinity, t->affinity_n);
+    if (status == WEFT_OK) status = s;
+  }
+  return status;
+}
+
+/* Under the registry lock: true if t has not started, so that a setting is
+ * kept for its start. Otherwise (the lock let go) t's state once any start
+ * under way has ended: ALIVE or DONE (or NEW again: a failed start). */
+static bool unstarted_locked(struct weft_thread *t, uintptr_t *state) {
+  uintptr_t s = weft__load(&t->state, memory_order_acquire);
+  if (s == WEFT__NEW) return true;
+  weft_lock_release(&registry_lock);
+  while ((s = weft__load(&t->state, memory_order_acquire)) == WEFT__STARTING)
+    weft__park(&t->state, s, WEFT__FOREVER, NULL);
+  *state = s;
+  return false;
+}
+
+/* Run set(t) on a running thread, or keep(t) under the registry lock for
+ * its start. */
+static int schedule(struct weft_thread *t, int (*keep)(struct weft_thread *t, const void *arg),
+                    int (*now)(struct weft_thread *t, bool self, const void *arg),
+                    const void *arg) {
+  for (;;) {
+    uintptr_t s;
+    weft_lock_acquire(&registry_lock, WEFT_FOREVER);
+    if (unstarted_locked(t, &s)) {
+      int status = keep(t, arg);
+      weft_lock_release(&registry_lock);
+      return status;
+    }
+    if (s == WEFT__DONE) return WEFT_ESTATE;
+    if (s == WEFT__ALIVE) return now(t, t == weft__self_if_any(), arg);
+    /* NEW again: its start failed meanwhile; keep it for the next */
+  }
+}
+
+static int keep_priority(struct weft_thread *t, const void *arg) {
+  t->priority = *(const int *)arg;
+  t->has_priority = true;
+  return WEFT_OK;
+}
+
+static int priority_now(struct weft_thread *t, bool self, const void *arg) {
+  return weft__port_set_priority(t->native_id, self, *(const int *)arg);
+}
+
+int weft_thread_set_priority(weft_thread *t, int level) {
+  if (!t || level < WEFT_PRIORITY_LOW || level > WEFT_PRIORITY_TIME_CRITICAL) return WEFT_EINVAL;
+  return schedule(t, keep_priority, priority_now, &level);
+}
+
+typedef struct cpu_set {
+  bool *cpus;
+  size_t n;
+} cpu_set;
+
+static int keep_affinity(struct weft_thread *t, const void *arg) {
+  const cpu_set *c = arg;
+  bool *copy = weft__malloc(c->n * sizeof *copy);
+  if (!copy) return WEFT_ENOMEM;
+  memcpy(copy, c->cpus, c->n * sizeof *copy);
+  weft__free(t->affinity);
+  t->affinity = copy;
+  t->affinity_n = c->n;
+  return WEFT_OK;
+}
+
+static int affinity_now(struct weft_thread *t, bool self, const void *arg) {
+  const cpu_set *c = arg;
+  return weft__port_set_affinity(t->native_id, self, c->cpus, c->n);
+}
+
+int weft_thread_set_affinity(weft_thread *t, const bool *cpus, size_t n) {
+  if (!t || !cpus || n == 0) return WEFT_EINVAL;
+  bool any = false;
+  for (size_t i = 0; i < n && !any; i++)
+    any = cpus[i];
+  if (!any) return WEFT_EINVAL;
+  cpu_set c = {(bool *)cpus, n};
+  return schedule(t, keep_affinity, affinity_now, &c);
+}
+
+/* Before start: the CPUs kept for it, else the caller's (a new thread gets
+ * its creator's). */
+static int read_kept(struct weft_thread *t, const void *arg) {
+  const cpu_set *c = arg;
+  if (!t->affinity) return weft__port_get_affinity(weft_get_native_id(), true, c->cpus, c->n);
+  for (size_t i = 0; i < c->n; i++)
+    c->cpus[i] = i < t->affinity_n && t->affinity[i];
+  return WEFT_OK;
+}
+
+static int read_now(struct weft_thread *t, bool self, const void *arg) {
+  const cpu_set *c = arg;
+  return weft__port_get_affinity(t->native_id, self, c->cpus, c->n);
+}
+
+int weft_thread_get_affinity(const weft_thread *t, bool *cpus, size_t n) {
+  if (!t || !cpus || n == 0) return WEFT_EINVAL;
+  cpu_set c = {cpus, n};
+  return schedule((struct weft_thread *)t, read_kept, read_now, &c);
+}
+
 /* -- weft threads and helpers: what the new OS thread runs -- */
 
 static void thread_entry(struct weft_thread *t) {
@@ -240,6 +360,7 @@ static void thread_entry(struct weft_thread *t) {
   weft_lock_acquire(&registry_lock, WEFT_FOREVER);
   cut_name(t->name, os_name, sizeof os_name);
   weft__port_set_name_self(os_name);
+  t->start_status = apply_scheduling(t); /* what was set before start */
   assert(weft__load(&t->state, memory_order_relaxed) == WEFT__STARTING);
   weft__store(&t->state, WEFT__ALIVE, memory_order_release);
   weft_lock_release(&registry_lock);
@@ -268,6 +389,16 @@ weft_thread *weft_thread_new(weft_fn target, void *arg) {
   struct weft_thread *creator = weft__self();
   struct weft_thread *t = record_running(WEFT__KIND_USER, numbered_name("Thread"), target, arg);
   if (t) t->daemon = creator ? creator->daemon : false;
+  return t;
+}
+
+weft_thread *weft__thread_new_owned(weft_fn target, void *arg, const char *name, bool daemon) {
+  ready();
+  struct weft_thread *t = record_running(WEFT__KIND_USER, weft__strdup(name), target, arg);
+  if (t) {
+    t->daemon = daemon;
+    t->owned = true;
+  }
   return t;
 }
 
@@ -327,7 +458,7 @@ int weft_thread_start(weft_thread *t) {
   uintptr_t s;
   while ((s = weft__load(&t->state, memory_order_acquire)) == WEFT__STARTING)
     weft__park(&t->state, s, WEFT__FOREVER, NULL);
-  return WEFT_OK;
+  return t->start_status; /* the thread runs; its priority or CPUs may not be as asked */
 }
 
 /* Until DONE: WEFT_OK; WEFT_ESTATE if its start failed meanwhile. */

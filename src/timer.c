@@ -552,9 +552,13 @@ static void after_fork_child(void) {
   n_non_daemon = own_share();
 }
 
-static weft__subsystem timers_subsystem = {WEFT__ORDER_TIMERS, &lock,        exit_begin,
-                                           wait_quiet,         quiet_locked, close_locked,
-                                           after_fork_child,   NULL};
+static weft__subsystem timers_subsystem = {.order = WEFT__ORDER_TIMERS,
+                                           .lock = &lock,
+                                           .exit_begin = exit_begin,
+                                           .wait = wait_quiet,
+                                           .quiet_locked = quiet_locked,
+                                           .close_locked = close_locked,
+                                           .after_fork_child = after_fork_child};
 
 static void register_timers(void *unused) {
   (void)unused;

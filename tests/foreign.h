@@ -49,6 +49,12 @@ int test_fork(void (*child)(void), const char **why);
  * affinity. False, with *why saying why, where the OS has no such call
  * (macOS), the process may run on fewer CPUs, or the OS refused. */
 bool test_pin_self(unsigned cpu, const char **why);
+/* The OS's own view of a thread, by its native id, read with the OS's own
+ * calls (not weft's): the CPUs it may run on (cpus[i] for CPU i < n) and
+ * its priority as the WEFT_PRIORITY_* level weft maps to (-99 for a value
+ * no level maps to). False where the test cannot ask. */
+bool test_os_thread_cpus(uint64_t native_id, bool *cpus, size_t n);
+bool test_os_thread_priority(uint64_t native_id, int *level);
 /* How many CPUs this process may run on, as the OS says (not weft: a build
  * whose probes are off may not know). */
 unsigned test_cpu_count(void);

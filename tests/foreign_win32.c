@@ -81,6 +81,37 @@ int test_fork_wait(long pid, double timeout) {
   return -1;
 }
 
+/* Windows has no call that reads a thread's affinity: SetThreadAffinityMask
+ * answers with the old mask, which is put back at once. */
+bool test_os_thread_cpus(uint64_t native_id, bool *cpus, size_t n) {
+  DWORD_PTR process = 0, system = 0;
+  HANDLE h = OpenThread(THREAD_SET_INFORMATION | THREAD_QUERY_INFORMATION, FALSE, (DWORD)native_id);
+  if (!h || !GetProcessAffinityMask(GetCurrentProcess(), &process, &system)) {
+    if (h) CloseHandle(h);
+    return false;
+  }
+  DWORD_PTR old = SetThreadAffinityMask(h, process);
+  if (old) SetThreadAffinityMask(h, old);
+  CloseHandle(h);
+  for (size_t i = 0; i < n; i++)
+    cpus[i] = i < 8 * sizeof old && (old >> i & 1);
+  return old != 0;
+}
+
+bool test_os_thread_priority(uint64_t native_id, int *level) {
+  HANDLE h = OpenThread(THREAD_QUERY_LIMITED_INFORMATION, FALSE, (DWORD)native_id);
+  if (!h) return false;
+  int p = GetThreadPriority(h);
+  CloseHandle(h);
+  if (p == THREAD_PRIORITY_ERROR_RETURN) return false;
+  *level = p == THREAD_PRIORITY_BELOW_NORMAL    ? -1
+           : p == THREAD_PRIORITY_NORMAL        ? 0
+           : p == THREAD_PRIORITY_HIGHEST       ? 1
+           : p == THREAD_PRIORITY_TIME_CRITICAL ? 2
+                                                : -99;
+  return true;
+}
+
 unsigned test_cpu_count(void) {
   DWORD_PTR process = 0, system = 0;
   if (!GetProcessAffinityMask(GetCurrentProcess(), &process, &system)) return weft_cpu_count();

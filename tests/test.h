@@ -101,6 +101,11 @@ long test_scaled(long n);
 #ifndef TEST_EXPECT_NATIVE_ID
 #error "the build passes TEST_EXPECT_NATIVE_ID"
 #endif
+/* TEST_EXPECT_SCHED: 1 where this build can set a thread's priority and
+ * CPUs (Windows; Linux with the probes on), so WEFT_ENOTSUP is wrong. */
+#ifndef TEST_EXPECT_SCHED
+#error "the build passes TEST_EXPECT_SCHED"
+#endif
 
 /* The test list declares every test function. */
 #define WEFT_TEST(area, name, timeout) void test_##area##_##name(void);

@@ -72,6 +72,9 @@ typedef struct slot {
   int self;
 } slot;
 
+enum { POOL_RESULT, POOL_FIRE, POOL_CALLBACK, POOL_CANCEL };
+enum { FUT_RESULT, FUT_CALLBACK, FUT_WAIT, FUT_AS_COMPLETED };
+
 struct run {
   const variant *v;
   char label[160];
@@ -113,6 +116,16 @@ struct run {
   /* Barrier. */
   atomic_long actions;
   atomic_uint index_mask[2];
+
+  /* Pool: tasks and callbacks count the rounds on the workers' side. */
+  weft_pool *pool;
+  atomic_int workers_seen;
+  atomic_long task_round[MAX_THREADS], callback_round[MAX_THREADS];
+  atomic_long cancels[MAX_THREADS], runs[MAX_THREADS], cancel_mark[MAX_THREADS][64];
+
+  /* Standalone futures: each thread's inbox (two for the waits on many). */
+  _Atomic(weft_future *) inbox[MAX_THREADS][2];
+  weft_as_completed *iter[MAX_THREADS];
 };
 
 /* ---- failing with the variant, thread and round named ---------------------- */
@@ -783,6 +796,294 @@ static void barrier_finish(run *r) {
   CHECK_EQ(weft_barrier_n_waiting(&r->barrier), 0);
 }
 
+/* ---- pool: submit, run, result, counted on the submitter's and the task's side ---- */
+
+/* A task's argument: its round and its submitter, in one word. The tasks
+ * reach the run through the_run. */
+
+static void *task_arg(long k, int self) {
+  return (void *)((uintptr_t)k * MAX_THREADS + (uintptr_t)self);
+}
+
+static long task_round_of(void *arg, int *self) {
+  *self = (int)((uintptr_t)arg % MAX_THREADS);
+  return (long)((uintptr_t)arg / MAX_THREADS);
+}
+
+/* Pin each worker in its initializer: workers are created by a submitter
+ * (whose pinning they inherit) and placed here beside the submitters. */
+static void pin_worker(void *arg) {
+  run *r = arg;
+  int j = atomic_fetch_add(&r->workers_seen, 1);
+  if (r->where == SAME_CPU) pin_or_fail(r, -1, 0);
+  if (r->where == OTHER_CPUS) pin_or_fail(r, -1, (unsigned)(r->n + j) % r->cpus);
+}
+
+static void pool_setup(run *r) {
+  r->pool = weft_pool_new(r->v->maxsize);
+  CHECK(r->pool != NULL);
+  CHECK_STATUS(weft_pool_set_name_prefix(r->pool, "proto"), WEFT_OK);
+  CHECK_STATUS(weft_pool_set_initializer(r->pool, pin_worker, r), WEFT_OK);
+}
+
+/* Every submitter did its rounds, and every task ran once (the cancel
+ * race: every task that was not cancelled). */
+static void pool_finish(run *r) {
+  CHECK_STATUS(weft_pool_shutdown(r->pool, true, false), WEFT_OK);
+  CHECK_STATUS(weft_pool_free(r->pool), WEFT_OK);
+  r->pool = NULL;
+  CHECK(atomic_load(&r->workers_seen) <= (int)r->v->maxsize);
+  for (int j = 0; j < r->n; j++) {
+    long rounds = atomic_load(&r->round[j]);
+    CHECK(rounds >= 1);
+    if (r->v->mode == POOL_CANCEL) {
+      long runs = atomic_load(&r->runs[j]), cancels = atomic_load(&r->cancels[j]);
+      if (runs + cancels != rounds)
+        PROTO_FAIL(r, j, rounds, "%ld tasks ran and %ld were cancelled of %ld", runs, cancels,
+                   rounds);
+      printf("%s: submitter %d: %ld tasks ran, %ld cancelled in time\n", r->label, j, runs,
+             cancels);
+      continue;
+    }
+    if (atomic_load(&r->task_round[j]) != rounds)
+      PROTO_FAIL(r, j, rounds, "its last task ran for round %ld", atomic_load(&r->task_round[j]));
+    if (r->v->mode == POOL_CALLBACK && atomic_load(&r->callback_round[j]) != rounds)
+      PROTO_FAIL(r, j, rounds, "its last callback ran for round %ld",
+                 atomic_load(&r->callback_round[j]));
+  }
+}
+
+/* In the task: its submitter is at its round (it stored it before the
+ * submit and waits for this task), and the task before it ran. */
+static void check_task(run *r, void *arg) {
+  int s;
+  long k = task_round_of(arg, &s);
+  long at = atomic_load(&r->round[s]);
+  if (at != k)
+    PROTO_FAIL(r, s, k, "its task runs while it is at round %ld (a stale or early task)", at);
+  long before = atomic_exchange(&r->task_round[s], k);
+  if (before != k - 1)
+    PROTO_FAIL(r, s, k, "its task ran after the one of round %ld (lost or run twice)", before);
+}
+
+static void *round_task(void *arg) {
+  check_task(&the_run, arg);
+  return arg;
+}
+
+/* A fire-and-forget task tells its submitter through its semaphore. */
+static void *signal_task(void *arg) {
+  run *r = &the_run;
+  check_task(r, arg);
+  int s;
+  long k = task_round_of(arg, &s);
+  expect_ok(r, s, k, weft_sem_release(&r->sem[s], 1), "sem_release (in the task)");
+  return NULL;
+}
+
+/* A done callback, in whichever thread runs it, tells the submitter. */
+static void signal_callback(weft_future *f, void *arg) {
+  run *r = &the_run;
+  int s;
+  long k = task_round_of(arg, &s);
+  if (!weft_future_done(f)) PROTO_FAIL(r, s, k, "a callback runs on a future not done");
+  long before = atomic_exchange(&r->callback_round[s], k);
+  if (before != k - 1)
+    PROTO_FAIL(r, s, k, "its callback ran after the one of round %ld (lost or run twice)", before);
+  expect_ok(r, s, k, weft_sem_release(&r->sem[s], 1), "sem_release (in the callback)");
+}
+
+/* The cancel race: a task that runs must not have been cancelled. */
+static void *cancel_task(void *arg) {
+  run *r = &the_run;
+  int s;
+  long k = task_round_of(arg, &s);
+  long at = atomic_load(&r->round[s]);
+  if (at != k) PROTO_FAIL(r, s, k, "its task runs while it is at round %ld", at);
+  if (atomic_load(&r->cancel_mark[s][k % 64]) == k)
+    PROTO_FAIL(r, s, k, "a task runs whose cancel returned WEFT_OK");
+  atomic_fetch_add(&r->runs[s], 1);
+  return arg;
+}
+
+static void *expect_result(run *r, int self, long k, weft_future *f, double timeout) {
+  void *got = NULL;
+  expect_ok(r, self, k, weft_future_result(f, timeout, &got), "future_result");
+  if (got != task_arg(k, self)) PROTO_FAIL(r, self, k, "a result that is not its task's");
+  return got;
+}
+
+static void pool_round(run *r, int self, long k) {
+  weft_future *f = NULL;
+  void *arg = task_arg(k, self);
+  switch (r->v->mode) {
+  case POOL_RESULT:
+    expect_ok(r, self, k, weft_pool_submit(r->pool, round_task, arg, &f), "pool_submit");
+    expect_result(r, self, k, f, WAIT_BOUND);
+    break;
+  case POOL_FIRE:
+    expect_ok(r, self, k, weft_pool_submit(r->pool, signal_task, arg, NULL), "pool_submit");
+    expect_ok(r, self, k, weft_sem_acquire(&r->sem[self], WAIT_BOUND), "sem_acquire");
+    break;
+  case POOL_CALLBACK:
+    expect_ok(r, self, k, weft_pool_submit(r->pool, round_task, arg, &f), "pool_submit");
+    expect_ok(r, self, k, weft_future_add_done_callback(f, signal_callback, arg),
+              "add_done_callback");
+    expect_ok(r, self, k, weft_sem_acquire(&r->sem[self], WAIT_BOUND), "sem_acquire");
+    if (atomic_load(&r->callback_round[self]) != k)
+      PROTO_FAIL(r, self, k, "woken before its callback ran");
+    expect_result(r, self, k, f, 0);
+    break;
+  default: /* POOL_CANCEL */
+    expect_ok(r, self, k, weft_pool_submit(r->pool, cancel_task, arg, &f), "pool_submit");
+    for (long i = 0; i < k % 4; i++) /* now and then, give the worker time to win */
+      weft_yield();
+    if (weft_future_cancel(f) == WEFT_OK) {
+      atomic_store(&r->cancel_mark[self][k % 64], k);
+      atomic_fetch_add(&r->cancels[self], 1);
+      if (!weft_future_cancelled(f)) PROTO_FAIL(r, self, k, "cancelled, yet not cancelled");
+      int st = weft_future_result(f, 0, NULL);
+      if (st != WEFT_ECANCELED) PROTO_FAIL(r, self, k, "result %d after cancel", st);
+    } else {
+      expect_result(r, self, k, f, WAIT_BOUND);
+    }
+  }
+  if (r->v->mode != POOL_CANCEL && atomic_load(&r->task_round[self]) != k)
+    PROTO_FAIL(r, self, k, "its round is over, its task ran for round %ld",
+               atomic_load(&r->task_round[self]));
+  if (weft_sem_value(&r->sem[self]) != 0) PROTO_FAIL(r, self, k, "a hand-off too many");
+  weft_future_unref(f);
+}
+
+/* Each submitter goes its own way (the pool is what they share); the
+ * leader's rounds are the ones reported. */
+static void pool_body(run *r, int self) {
+  for (long k = 1;; k++) {
+    if (self == 0) atomic_store(&r->rounds_done, k);
+    bool last = out_of_rounds(r, k);
+    atomic_store(&r->round[self], k);
+    pool_round(r, self, k);
+    if (last) return;
+  }
+}
+
+/* ---- standalone futures: an inbox per thread, completed by the one before -------- */
+
+/* Thread i waits on its inbox future (or two: FUT_WAIT, FUT_AS_COMPLETED),
+ * then puts a new one in its place before it passes the round on by
+ * completing the next thread's. A completion that reached a stale or the
+ * wrong future fails the set_result (done already) or the round check. */
+static uintptr_t fut_value(long k, int sender) {
+  return (uintptr_t)k * MAX_THREADS + (uintptr_t)sender + 1;
+}
+
+static void inbox_callback(weft_future *f, void *arg) {
+  run *r = &the_run;
+  int self = (int)(uintptr_t)arg;
+  void *v = NULL;
+  if (weft_future_result(f, 0, &v) != WEFT_OK)
+    PROTO_FAIL(r, self, 0, "a callback on a future without its result");
+  long k = (long)(((uintptr_t)v - 1) / MAX_THREADS);
+  long before = atomic_exchange(&r->callback_round[self], k);
+  if (before != k - 1) PROTO_FAIL(r, self, k, "its callback follows the one of round %ld", before);
+  expect_ok(r, self, k, weft_sem_release(&r->sem[self], 1), "sem_release (in the callback)");
+}
+
+static void new_inbox(run *r, int self) {
+  int n = r->v->mode == FUT_WAIT || r->v->mode == FUT_AS_COMPLETED ? 2 : 1;
+  weft_future *fs[2] = {NULL, NULL};
+  for (int i = 0; i < n; i++) {
+    fs[i] = weft_future_new();
+    if (!fs[i]) PROTO_FAIL(r, self, 0, "weft_future_new failed");
+  }
+  if (r->v->mode == FUT_CALLBACK)
+    expect_ok(r, self, 0,
+              weft_future_add_done_callback(fs[0], inbox_callback, (void *)(uintptr_t)self),
+              "add_done_callback");
+  if (r->v->mode == FUT_AS_COMPLETED) {
+    r->iter[self] = weft_as_completed_new(fs, 2);
+    if (!r->iter[self]) PROTO_FAIL(r, self, 0, "weft_as_completed_new failed");
+  }
+  for (int i = 0; i < 2; i++)
+    atomic_store(&r->inbox[self][i], fs[i]);
+}
+
+static void fut_setup(run *r) {
+  for (int j = 0; j < r->n; j++)
+    new_inbox(r, j);
+}
+
+/* Second first: a wait for the first, and as_completed, must see it first. */
+static void fut_pass(run *r, int self, int to, long k) {
+  void *v = (void *)fut_value(k, self);
+  for (int i = 1; i >= 0; i--) {
+    weft_future *f = atomic_load(&r->inbox[to][i]);
+    if (!f) continue;
+    int st = weft_future_set_result(f, v);
+    if (st == WEFT_ESTATE) PROTO_FAIL(r, self, k, "thread %d's inbox is done already", to);
+    expect_ok(r, self, k, st, "future_set_result");
+  }
+}
+
+static void check_value(run *r, int self, long k, weft_future *f) {
+  void *v = NULL;
+  expect_ok(r, self, k, weft_future_result(f, 0, &v), "future_result (done)");
+  uintptr_t want = fut_value(k, (self + r->n - 1) % r->n);
+  if ((uintptr_t)v != want)
+    PROTO_FAIL(r, self, k, "result %lu, expected %lu", (unsigned long)(uintptr_t)v,
+               (unsigned long)want);
+}
+
+static void fut_receive(run *r, int self, long k) {
+  weft_future *f0 = atomic_load(&r->inbox[self][0]), *f1 = atomic_load(&r->inbox[self][1]);
+  weft_future *fs[2] = {f0, f1}, *got = NULL;
+  switch (r->v->mode) {
+  case FUT_RESULT:
+    expect_ok(r, self, k, weft_future_result(f0, WAIT_BOUND, NULL), "future_result");
+    break;
+  case FUT_CALLBACK:
+    expect_ok(r, self, k, weft_sem_acquire(&r->sem[self], WAIT_BOUND), "sem_acquire");
+    if (atomic_load(&r->callback_round[self]) != k)
+      PROTO_FAIL(r, self, k, "woken before its callback ran");
+    break;
+  case FUT_WAIT:
+    expect_ok(r, self, k, weft_wait(fs, 2, WEFT_FIRST_COMPLETED, WAIT_BOUND), "wait (first)");
+    if (!weft_future_done(f1)) PROTO_FAIL(r, self, k, "the first wait returned, f1 not done");
+    expect_ok(r, self, k, weft_wait(fs, 2, WEFT_ALL_COMPLETED, WAIT_BOUND), "wait (all)");
+    check_value(r, self, k, f1);
+    break;
+  default: /* FUT_AS_COMPLETED */
+    for (int i = 1; i >= 0; i--) {
+      expect_ok(r, self, k, weft_as_completed_next(r->iter[self], WAIT_BOUND, &got),
+                "as_completed_next");
+      if (got != fs[i]) PROTO_FAIL(r, self, k, "as_completed out of finishing order");
+    }
+    if (weft_as_completed_next(r->iter[self], 0, &got) != WEFT_ESTATE)
+      PROTO_FAIL(r, self, k, "as_completed yields a third future of two");
+    weft_as_completed_free(r->iter[self]);
+    r->iter[self] = NULL;
+  }
+  check_value(r, self, k, f0);
+  new_inbox(r, self);
+  weft_future_unref(f0);
+  weft_future_unref(f1);
+}
+
+static void fut_finish(run *r) {
+  ring_finish_counts(r);
+  for (int j = 0; j < r->n; j++) {
+    for (int i = 0; i < 2; i++) {
+      weft_future *f = atomic_load(&r->inbox[j][i]);
+      if (f && weft_future_done(f)) PROTO_FAIL(r, j, 0, "its inbox is done at the end");
+      weft_future_unref(f);
+    }
+    weft_as_completed_free(r->iter[j]);
+    if (r->v->mode == FUT_CALLBACK) CHECK_EQ(weft_sem_value(&r->sem[j]), 0);
+  }
+}
+
+static const ring_ops fut_ops = {fut_pass, fut_receive};
+
 /* ---- the families --------------------------------------------------------------- */
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -894,6 +1195,40 @@ static const variant barrier_variants[] = {
      .mode = 1},
 };
 
+#define POOL_VARIANT(label, kind, submitters, workers)                                             \
+  {                                                                                                \
+    .name = label, .n = submitters, .body = pool_body, .setup = pool_setup, .finish = pool_finish, \
+    .mode = kind, .maxsize = workers                                                               \
+  }
+
+static const variant pool_variants[] = {
+    POOL_VARIANT("submit and result, 1 submitter, 1 worker", POOL_RESULT, 1, 1),
+    POOL_VARIANT("submit and result, 2 submitters, 2 workers", POOL_RESULT, 2, 2),
+    POOL_VARIANT("submit and result, 4 submitters, 2 workers", POOL_RESULT, 4, 2),
+    POOL_VARIANT("fire and forget, the task signals, 1 worker", POOL_FIRE, 1, 1),
+    POOL_VARIANT("fire and forget, the task signals, 2 submitters, 4 workers", POOL_FIRE, 2, 4),
+    POOL_VARIANT("done callback signals, 1 worker", POOL_CALLBACK, 1, 1),
+    POOL_VARIANT("done callback signals, 2 submitters, 2 workers", POOL_CALLBACK, 2, 2),
+    POOL_VARIANT("cancel at once, 1 worker", POOL_CANCEL, 1, 1),
+    POOL_VARIANT("cancel at once, 2 submitters, 2 workers", POOL_CANCEL, 2, 2),
+};
+
+#define FUTURE_VARIANT(label, kind, threads)                                                       \
+  {                                                                                                \
+    .name = label, .n = threads, .body = ring_body, .setup = fut_setup, .finish = fut_finish,      \
+    .ops = &fut_ops, .mode = kind                                                                  \
+  }
+
+static const variant future_variants[] = {
+    FUTURE_VARIANT("set_result and result, pair", FUT_RESULT, 2),
+    FUTURE_VARIANT("set_result and result, ring of 4", FUT_RESULT, 4),
+    FUTURE_VARIANT("done callback, pair", FUT_CALLBACK, 2),
+    FUTURE_VARIANT("done callback, ring of 4", FUT_CALLBACK, 4),
+    FUTURE_VARIANT("wait first, then all, pair", FUT_WAIT, 2),
+    FUTURE_VARIANT("as_completed, pair", FUT_AS_COMPLETED, 2),
+    FUTURE_VARIANT("as_completed, ring of 4", FUT_AS_COMPLETED, 4),
+};
+
 static const family event_family = {"event", event_variants, COUNT(event_variants)};
 static const family cond_family = {"cond", cond_variants, COUNT(cond_variants)};
 static const family sem_family = {"sem", sem_variants, COUNT(sem_variants)};
@@ -901,6 +1236,8 @@ static const family lock_family = {"lock", lock_variants, COUNT(lock_variants)};
 static const family rlock_family = {"rlock", rlock_variants, COUNT(rlock_variants)};
 static const family queue_family = {"queue", queue_variants, COUNT(queue_variants)};
 static const family barrier_family = {"barrier", barrier_variants, COUNT(barrier_variants)};
+static const family pool_family = {"pool", pool_variants, COUNT(pool_variants)};
+static const family future_family = {"future", future_variants, COUNT(future_variants)};
 
 /* Six entries per family: thread kind x placement. */
 #define PROTOCOL_ENTRIES(fam)                                                                      \
@@ -930,6 +1267,8 @@ PROTOCOL_ENTRIES(lock)
 PROTOCOL_ENTRIES(rlock)
 PROTOCOL_ENTRIES(queue)
 PROTOCOL_ENTRIES(barrier)
+PROTOCOL_ENTRIES(pool)
+PROTOCOL_ENTRIES(future)
 
 /* ---- stress: the event ping-pong, long, across CPUs ----------------------------- */
 

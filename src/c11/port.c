@@ -89,6 +89,16 @@ void weft__port_yield(void) {
   thrd_yield();
 }
 
+void weft__port_thread_exit(void) {
+  thrd_exit(0);
+}
+
+int64_t weft__port_wall_now(void) {
+  struct timespec ts = {0, 0};
+  timespec_get(&ts, TIME_UTC);
+  return (int64_t)ts.tv_sec * WEFT__NS_PER_SEC + ts.tv_nsec;
+}
+
 /* -- clocks -- */
 
 int64_t weft__port_now(void) {
@@ -167,4 +177,22 @@ void *weft__port_tls_get(void) {
 
 void weft__port_tls_set(void *p) {
   tls_slot = p;
+}
+
+/* -- scheduling: C11 has none; Linux's by TID where configure found it
+ * (unix.h) -- */
+
+int weft__port_set_priority(uint64_t native_id, bool self, int level) {
+  (void)self;
+  return weft__unix_set_nice(native_id, level);
+}
+
+int weft__port_set_affinity(uint64_t native_id, bool self, const bool *cpus, size_t n) {
+  (void)self;
+  return weft__unix_set_affinity(native_id, cpus, n);
+}
+
+int weft__port_get_affinity(uint64_t native_id, bool self, bool *cpus, size_t n) {
+  (void)self;
+  return weft__unix_get_affinity(native_id, cpus, n);
 }

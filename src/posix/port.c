@@ -5,6 +5,10 @@
 #include "posix.h"
 #include "unix.h"
 
+#if defined(WEFT_HAVE_QOS_CLASS)
+#include <pthread/qos.h>
+#endif
+
 #include <errno.h>
 #include <limits.h>
 #include <sched.h>
@@ -76,6 +80,16 @@ void weft__port_yield(void) {
   sched_yield();
 }
 
+void weft__port_thread_exit(void) {
+  pthread_exit(NULL);
+}
+
+int64_t weft__port_wall_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 void weft__port_sleep(int64_t ns) {
   struct timespec ts = weft__timespec(ns);
   nanosleep(&ts, NULL);
@@ -145,4 +159,30 @@ void *weft__port_tls_get(void) {
 
 void weft__port_tls_set(void *p) {
   tls_slot = p;
+}
+
+/* -- scheduling: Linux by TID (unix.h); macOS the calling thread's QoS
+ * class; elsewhere nothing portable -- */
+
+int weft__port_set_priority(uint64_t native_id, bool self, int level) {
+#if defined(WEFT_HAVE_QOS_CLASS)
+  static const qos_class_t qos[] = {QOS_CLASS_UTILITY, QOS_CLASS_DEFAULT, QOS_CLASS_USER_INITIATED,
+                                    QOS_CLASS_USER_INTERACTIVE};
+  (void)native_id;
+  if (!self) return WEFT_ENOTSUP;
+  return pthread_set_qos_class_self_np(qos[level + 1], 0) == 0 ? WEFT_OK : WEFT_EPERM;
+#else
+  (void)self;
+  return weft__unix_set_nice(native_id, level);
+#endif
+}
+
+int weft__port_set_affinity(uint64_t native_id, bool self, const bool *cpus, size_t n) {
+  (void)self;
+  return weft__unix_set_affinity(native_id, cpus, n);
+}
+
+int weft__port_get_affinity(uint64_t native_id, bool self, bool *cpus, size_t n) {
+  (void)self;
+  return weft__unix_get_affinity(native_id, cpus, n);
 }

@@ -76,6 +76,20 @@ void weft__port_yield(void) {
   SwitchToThread();
 }
 
+void weft__port_thread_exit(void) {
+  _endthreadex(0);
+  for (;;) /* _endthreadex does not return; tell the compiler so */
+    ExitThread(0);
+}
+
+/* FILETIME counts 100 ns from 1601-01-01; 1970 is 11644473600 s later. */
+int64_t weft__port_wall_now(void) {
+  FILETIME ft;
+  GetSystemTimeAsFileTime(&ft);
+  int64_t t = (int64_t)(((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime);
+  return (t - INT64_C(116444736000000000)) * 100;
+}
+
 /* -- clock and sleep -- */
 
 static _Atomic int64_t qpc_hz;
@@ -168,4 +182,73 @@ unsigned weft__port_cpu_count(void) {
     n = si.dwNumberOfProcessors;
   }
   return n ? (unsigned)n : 1;
+}
+
+/* -- scheduling, by thread id (OpenThread) -- */
+
+static HANDLE open_thread(uint64_t native_id, bool self, DWORD access) {
+  return self ? GetCurrentThread() : OpenThread(access, FALSE, (DWORD)native_id);
+}
+
+static void close_thread(HANDLE h, bool self) {
+  if (!self && h) CloseHandle(h);
+}
+
+static int win32_status(void) {
+  DWORD e = GetLastError();
+  return e == ERROR_ACCESS_DENIED       ? WEFT_EPERM
+         : e == ERROR_INVALID_PARAMETER ? WEFT_EINVAL
+                                        : WEFT_EAGAIN;
+}
+
+int weft__port_set_priority(uint64_t native_id, bool self, int level) {
+  static const int priority[] = {THREAD_PRIORITY_BELOW_NORMAL, THREAD_PRIORITY_NORMAL,
+                                 THREAD_PRIORITY_HIGHEST, THREAD_PRIORITY_TIME_CRITICAL};
+  HANDLE h = open_thread(native_id, self, THREAD_SET_INFORMATION | THREAD_QUERY_INFORMATION);
+  if (!h) return win32_status();
+  int status = SetThreadPriority(h, priority[level + 1]) ? WEFT_OK : win32_status();
+  close_thread(h, self);
+  return status;
+}
+
+int weft__port_set_affinity(uint64_t native_id, bool self, const bool *cpus, size_t n) {
+  DWORD_PTR mask = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!cpus[i]) continue;
+    if (i >= 8 * sizeof mask) return WEFT_ENOTSUP; /* beyond one processor group */
+    mask |= (DWORD_PTR)1 << i;
+  }
+  HANDLE h = open_thread(native_id, self, THREAD_SET_INFORMATION | THREAD_QUERY_INFORMATION);
+  if (!h) return win32_status();
+  int status = SetThreadAffinityMask(h, mask) ? WEFT_OK : win32_status();
+  close_thread(h, self);
+  return status;
+}
+
+/* Windows has no GetThreadAffinityMask: ntdll's thread information holds
+ * the mask (looked up at run time, as it is not in mingw's import libs). */
+typedef struct thread_basic_information {
+  LONG exit_status;
+  void *teb;
+  struct {
+    void *process, *thread;
+  } client_id;
+  DWORD_PTR affinity_mask;
+  LONG priority, base_priority;
+} thread_basic_information;
+typedef LONG(NTAPI *query_thread_fn)(HANDLE, int, void *, ULONG, ULONG *);
+
+int weft__port_get_affinity(uint64_t native_id, bool self, bool *cpus, size_t n) {
+  query_thread_fn query =
+      (query_thread_fn)(void (*)(void))lookup(L"ntdll.dll", "NtQueryInformationThread");
+  if (!query) return WEFT_ENOTSUP;
+  HANDLE h = open_thread(native_id, self, THREAD_QUERY_INFORMATION);
+  if (!h) return win32_status();
+  thread_basic_information info;
+  LONG rc = query(h, 0 /* ThreadBasicInformation */, &info, sizeof info, NULL);
+  close_thread(h, self);
+  if (rc < 0) return WEFT_ENOTSUP;
+  for (size_t i = 0; i < n; i++)
+    cpus[i] = i < 8 * sizeof info.affinity_mask && (info.affinity_mask >> i & 1);
+  return WEFT_OK;
 }
