@@ -562,7 +562,8 @@ typedef void (*weft_write_fn)(const char *text, size_t len, void *arg);
  * name, ident, native id, daemon flag and state: running, or waiting how
  * long on what (the kind and name or address of the object, with what the
  * thread saw as it parked: an rlock's owner, a semaphore's value, a
- * barrier's n/parties, a queue's size, the thread joined), plus, with lock
+ * barrier's n/parties, a queue's size, the thread joined, the worker that
+ * runs a future, a latch's count), plus, with lock
  * order or the watchdog on, the locks it holds. A snapshot taken without
  * stopping anyone. It allocates nothing, and takes no lock that a waiting
  * thread could hold. WEFT_EINVAL for a NULL write. */

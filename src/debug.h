@@ -56,19 +56,20 @@ enum {
   WEFT__WAIT_ONCE,       /* weft_once obj */
   WEFT__WAIT_SIGNAL,     /* the dump helper awaits a signal; a: the signal */
   WEFT__WAIT_HELPER,     /* a weft helper thread idles, on obj */
+  WEFT__WAIT_RWLOCK,     /* weft_rwlock obj; a: 1 exclusive, 0 shared */
+  WEFT__WAIT_LATCH,      /* weft_latch obj; a: its count */
   WEFT__WAIT_KINDS
 };
 
 /* A primitive describes its wait with weft__waiting(kind, obj, a, b)
  * (self.h) right before each park; the lot clears it. The pool's waits:
- *   future.c, weft_future_result: weft__waiting(WEFT__WAIT_FUTURE, f,
- *     ident of the worker running f (weft_get_ident() that worker stored
- *     when it took the task) or 0 if pending, 0) before weft__park; the
- *     watchdog then follows the wait to that worker;
- *   weft_wait / weft_as_completed_next: WEFT__WAIT_FUTURE with the first
- *     future not done yet (a = 0);
- *   pool.c, an idle worker: weft__waiting(WEFT__WAIT_POOL, p, 0, 0) before
- *     it parks for work (never reported as a hang). */
+ *   future.c, a result: weft__waiting(WEFT__WAIT_FUTURE, f, ident of the
+ *     worker running f (stored when it took the task) or 0 if pending, 0);
+ *     the watchdog then follows the wait to that worker;
+ *   wait.c, weft_wait / weft_as_completed_next: WEFT__WAIT_FUTURE with
+ *     the first future not done yet;
+ *   pool.c, an idle worker: weft__waiting(WEFT__WAIT_POOL, p, 0, 0) (never
+ *     reported as a hang). */
 
 /* Written by its thread only; every field atomic. kind is stored last
  * (release), so a reader that sees it sees the rest of that wait, or of a

@@ -172,6 +172,15 @@ void weft__dump_wait(weft__text *t, const struct weft_thread *r, unsigned kind, 
   case WEFT__WAIT_HELPER:
     weft__text_str(t, "idle (weft helper)");
     break;
+  case WEFT__WAIT_RWLOCK:
+    kind_and_object(t, "rwlock ", obj);
+    weft__text_str(t, a ? ", exclusive" : ", shared");
+    break;
+  case WEFT__WAIT_LATCH:
+    kind_and_object(t, "latch ", obj);
+    weft__text_str(t, ", count ");
+    weft__text_u64(t, a);
+    break;
   default: /* WEFT__WAIT_PARKED */
     kind_and_object(t, "weft internal ", obj);
     break;

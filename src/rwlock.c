@@ -22,6 +22,7 @@
  * parked clears it, and a writer that gives up clears WWAIT when it was the
  * last one, then lets in the readers that it kept out. */
 #include "park.h"
+#include "self.h"
 
 #define WRITER ((uintptr_t)1)
 #define WWAIT ((uintptr_t)2)
@@ -119,6 +120,7 @@ static int shared_until(weft_rwlock *rw, int64_t deadline) {
       v |= RWAIT;
     }
     waiter w = {false};
+    weft__waiting(WEFT__WAIT_RWLOCK, rw, 0, 0);
     int pr = weft__park(&rw->state_, v, deadline, &w);
     if (w.granted) return WEFT_OK;
     if (pr == WEFT__PARK_TIMEOUT || (pr == WEFT__PARK_AGAIN && weft__port_now() >= deadline)) {
@@ -218,6 +220,7 @@ static int exclusive_until(weft_rwlock *rw, int64_t deadline) {
       v |= WWAIT;
     }
     waiter w = {false};
+    weft__waiting(WEFT__WAIT_RWLOCK, rw, 1, 0);
     int pr = weft__park_on(&rw->wqueue_, &rw->state_, v, deadline, &w);
     if (w.granted) return WEFT_OK;
     if (pr == WEFT__PARK_TIMEOUT || (pr == WEFT__PARK_AGAIN && weft__port_now() >= deadline)) {
