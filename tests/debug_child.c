@@ -5,6 +5,9 @@
  *                 (weft_set_debug(0, 1)) names the cycle and both threads.
  *   hang_join     main holds a lock and joins a thread that waits for it:
  *                 the cycle runs through a join.
+ *   hang_future   main holds a lock and waits for a pool task's result; the
+ *                 task waits for the lock: the cycle runs through a future
+ *                 and the worker that runs it.
  *   hang_env      WEFT_DEBUG=hang=1: one thread waits for ever on an event,
  *                 a hang without a cycle.
  *   order_env     WEFT_DEBUG=lock-order: the two-lock inversion reported.
@@ -133,6 +136,40 @@ static void hang_join(void) {
   fail("the join returned");
 }
 
+/* ---- a cycle through a future ---------------------------------------------- */
+
+static void *task_takes_a(void *arg) {
+  weft_lock_acquire(&lock_a, WEFT_FOREVER); /* main holds it and waits for us */
+  return arg;
+}
+
+static void check_future_report(const char *text, size_t len, void *arg) {
+  keep_report(text, len, arg);
+  if (!report_has("end of dump")) return;
+  if (!report_has("weft: deadlock: 2 threads wait for each other in a cycle\n"))
+    fail("no cycle reported");
+  if (!report_has("\"MainThread\" (ident 1) waits on future ") ||
+      !report_has(", run by \"worker_0\" (ident "))
+    fail("the future is not in the cycle");
+  if (!report_has("\"worker_0\" (ident ") || !report_has(", held by \"MainThread\" (ident 1)\n"))
+    fail("the lock is not in the cycle");
+  say("the watchdog named the cycle through the future");
+  _Exit(0);
+}
+
+static void hang_future(void) {
+  weft_set_report(check_future_report, NULL);
+  if (weft_set_debug(0, 1.0) != WEFT_OK) fail("set_debug");
+  weft_debug_name(&lock_a, "A");
+  weft_pool *p = weft_pool_new(1);
+  if (!p || weft_pool_set_name_prefix(p, "worker") != WEFT_OK) fail("pool");
+  weft_lock_acquire(&lock_a, WEFT_FOREVER);
+  weft_future *f = NULL;
+  if (weft_pool_submit(p, task_takes_a, NULL, &f) != WEFT_OK) fail("submit");
+  weft_future_result(f, 30.0, NULL);
+  fail("the result came");
+}
+
 /* ---- a hang without a cycle (WEFT_DEBUG=hang=1) --------------------------- */
 
 static weft_event never;
@@ -222,6 +259,8 @@ int main(int argc, char **argv) {
     hang_locks();
   else if (strcmp(mode, "hang_join") == 0)
     hang_join();
+  else if (strcmp(mode, "hang_future") == 0)
+    hang_future();
   else if (strcmp(mode, "hang_env") == 0)
     hang_env();
   else if (strcmp(mode, "order_env") == 0)

@@ -492,6 +492,103 @@ void test_debug_dump_once(void) {
   test_join(b);
 }
 
+/* ---- the pool, futures, rwlocks, latches ------------------------------- */
+
+static weft_event task_go;
+
+static void *blocking_task(void *arg) {
+  CHECK_STATUS(weft_event_wait(&task_go, WEFT_FOREVER), WEFT_OK);
+  return arg;
+}
+
+static void wait_result(void *arg) {
+  void *result = NULL;
+  CHECK_STATUS(weft_future_result(arg, WEFT_FOREVER, &result), WEFT_OK);
+}
+
+static void wait_first(void *arg) {
+  weft_future *fs[1] = {arg};
+  CHECK_STATUS(weft_wait(fs, 1, WEFT_FIRST_COMPLETED, WEFT_FOREVER), WEFT_OK);
+}
+
+void test_debug_dump_pool(void) {
+  weft_pool *p = weft_pool_new(1);
+  CHECK(p != NULL);
+  CHECK_STATUS(weft_pool_set_name_prefix(p, "worker"), WEFT_OK);
+  int x = 0;
+  weft_future *f = NULL;
+  CHECK_STATUS(weft_pool_submit(p, blocking_task, &x, &f), WEFT_OK);
+  /* The worker runs the task (it waits on task_go). */
+  char needle[128];
+  snprintf(needle, sizeof needle, " s on event %s\n", addr_text(&task_go));
+  await_block("worker_0", needle);
+  /* A result's waiter and weft_wait's: on the future, run by the worker. */
+  weft_thread *a = spawn_named(wait_result, f, "result waiter");
+  weft_thread *b = spawn_named(wait_first, f, "wait caller");
+  snprintf(needle, sizeof needle, " s on future %s, run by \"worker_0\" (ident ", addr_text(f));
+  await_block("result waiter", needle);
+  await_block("wait caller", needle);
+  weft_event_set(&task_go);
+  test_join(a);
+  test_join(b);
+  /* The worker idles in its pool. */
+  snprintf(needle, sizeof needle, " s on pool %s, idle worker\n", addr_text(p));
+  await_block("worker_0", needle);
+  weft_future_unref(f);
+  CHECK_STATUS(weft_pool_free(p), WEFT_OK);
+  /* A standalone future: nobody runs it. */
+  f = weft_future_new();
+  CHECK(f != NULL);
+  a = spawn_named(wait_result, f, "result waiter");
+  snprintf(needle, sizeof needle, " s on future %s\n", addr_text(f));
+  await_block("result waiter", needle);
+  CHECK_STATUS(weft_future_set_result(f, &x), WEFT_OK);
+  test_join(a);
+  weft_future_unref(f);
+}
+
+static weft_rwlock rw = WEFT_RWLOCK_INIT;
+static weft_latch latch;
+
+static void read_rw(void *arg) {
+  (void)arg;
+  CHECK_STATUS(weft_rwlock_acquire_shared(&rw, WEFT_FOREVER), WEFT_OK);
+  CHECK_STATUS(weft_rwlock_release_shared(&rw), WEFT_OK);
+}
+
+static void write_rw(void *arg) {
+  (void)arg;
+  CHECK_STATUS(weft_rwlock_acquire_exclusive(&rw, WEFT_FOREVER), WEFT_OK);
+  CHECK_STATUS(weft_rwlock_release_exclusive(&rw), WEFT_OK);
+}
+
+static void wait_latch(void *arg) {
+  (void)arg;
+  CHECK_STATUS(weft_latch_wait(&latch, WEFT_FOREVER), WEFT_OK);
+}
+
+void test_debug_dump_rwlock_latch(void) {
+  char needle[96];
+  CHECK_STATUS(weft_rwlock_acquire_exclusive(&rw, WEFT_FOREVER), WEFT_OK);
+  weft_thread *t = spawn_named(read_rw, NULL, "reader");
+  snprintf(needle, sizeof needle, " s on rwlock %s, shared\n", addr_text(&rw));
+  await_block("reader", needle);
+  CHECK_STATUS(weft_rwlock_release_exclusive(&rw), WEFT_OK);
+  test_join(t);
+  CHECK_STATUS(weft_rwlock_acquire_shared(&rw, WEFT_FOREVER), WEFT_OK);
+  t = spawn_named(write_rw, NULL, "writer");
+  snprintf(needle, sizeof needle, " s on rwlock %s, exclusive\n", addr_text(&rw));
+  await_block("writer", needle);
+  CHECK_STATUS(weft_rwlock_release_shared(&rw), WEFT_OK);
+  test_join(t);
+  CHECK_STATUS(weft_latch_init(&latch, 2), WEFT_OK);
+  t = spawn_named(wait_latch, NULL, "latch waiter");
+  snprintf(needle, sizeof needle, " s on latch %s, count 2\n", addr_text(&latch));
+  await_block("latch waiter", needle);
+  CHECK_STATUS(weft_latch_count_down(&latch, 2), WEFT_OK);
+  test_join(t);
+}
+
 /* The time a wait has lasted grows. */
 void test_debug_dump_since(void) {
   CHECK_STATUS(weft_lock_acquire(&gate, WEFT_FOREVER), WEFT_OK);
