@@ -65,7 +65,9 @@ enum {
  * (self.h) right before each park; the lot clears it. The pool's waits:
  *   future.c, a result: weft__waiting(WEFT__WAIT_FUTURE, f, ident of the
  *     worker running f (stored when it took the task) or 0 if pending, 0);
- *     the watchdog then follows the wait to that worker;
+ *     the watchdog then follows the wait to that worker (not for a waiter
+ *     that parked while the task was pending: starting a task wakes
+ *     nobody, and a dump never reads the future itself);
  *   wait.c, weft_wait / weft_as_completed_next: WEFT__WAIT_FUTURE with
  *     the first future not done yet;
  *   pool.c, an idle worker: weft__waiting(WEFT__WAIT_POOL, p, 0, 0) (never

@@ -138,7 +138,10 @@ static void hang_join(void) {
 
 /* ---- a cycle through a future ---------------------------------------------- */
 
+static atomic_int task_running;
+
 static void *task_takes_a(void *arg) {
+  atomic_store(&task_running, 1);
   weft_lock_acquire(&lock_a, WEFT_FOREVER); /* main holds it and waits for us */
   return arg;
 }
@@ -166,6 +169,9 @@ static void hang_future(void) {
   weft_lock_acquire(&lock_a, WEFT_FOREVER);
   weft_future *f = NULL;
   if (weft_pool_submit(p, task_takes_a, NULL, &f) != WEFT_OK) fail("submit");
+  /* A result's waiter shows the worker that ran the task when it parked. */
+  while (!atomic_load(&task_running))
+    weft_sleep(0.001);
   weft_future_result(f, 30.0, NULL);
   fail("the result came");
 }
