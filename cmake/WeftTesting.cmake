@@ -8,7 +8,10 @@
 #                 [LABELS <label>...]
 #                 [WORKING_DIRECTORY <dir>])
 #
-# A test that exits with 77 is reported as skipped. When COMMAND names an
+# Every test is labelled "weft" (and with LABELS), so that a project that
+# builds weft as a subproject can run or leave out weft's tests as a whole
+# (ctest -L weft, ctest -LE weft). A test that exits with 77 is reported as
+# skipped. When COMMAND names an
 # executable target and the build is cross-compiled, CTest runs it through
 # CMAKE_CROSSCOMPILING_EMULATOR (add_test does that for targets). Under wine
 # every test also requires the fixture below: one persistent wineserver for
@@ -44,10 +47,12 @@ if(_weft_wine_wrapper)
            COMMAND "${_weft_wine_wrapper}" --stop-server)
   set_tests_properties(weft.wine.start PROPERTIES
     FIXTURES_SETUP weft_wine
+    LABELS weft
     ENVIRONMENT "${_weft_wine_env}"
     TIMEOUT 300)  # the first run creates the prefix (5-6 s, longer on a cold disk)
   set_tests_properties(weft.wine.stop PROPERTIES
     FIXTURES_CLEANUP weft_wine
+    LABELS weft
     ENVIRONMENT "${_weft_wine_env}"
     TIMEOUT 60)
 endif()
@@ -91,9 +96,7 @@ function(weft_add_test)
   if(environment)
     set_property(TEST "${arg_NAME}" PROPERTY ENVIRONMENT "${environment}")
   endif()
-  if(arg_LABELS)
-    set_property(TEST "${arg_NAME}" PROPERTY LABELS "${arg_LABELS}")
-  endif()
+  set_property(TEST "${arg_NAME}" PROPERTY LABELS weft ${arg_LABELS})
   foreach(prop PASS_REGULAR_EXPRESSION FAIL_REGULAR_EXPRESSION)
     if(DEFINED arg_${prop})
       set_property(TEST "${arg_NAME}" PROPERTY ${prop} "${arg_${prop}}")

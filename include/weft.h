@@ -12,10 +12,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(WEFT_STATIC)
+#include "weft_version.h"
+
+/* WEFT_API marks what a weft DLL or shared object exports. Users of a weft
+ * DLL define WEFT_SHARED (the CMake package and weft.pc do it for them) and
+ * get dllimport; a static weft needs no macro (WEFT_STATIC is accepted too)
+ * and exports nothing from the program or plugin it is linked into. */
+#if defined(WEFT_STATIC) || (defined(WEFT_BUILDING) && !defined(WEFT_SHARED))
 #define WEFT_API
 #elif defined(_WIN32) || defined(__CYGWIN__)
-#if defined(WEFT_BUILDING)
+#if !defined(WEFT_SHARED)
+#define WEFT_API
+#elif defined(WEFT_BUILDING)
 #define WEFT_API __declspec(dllexport)
 #else
 #define WEFT_API __declspec(dllimport)
@@ -26,13 +34,50 @@
 #define WEFT_API
 #endif
 
+/* clang's -Wthread-safety: weft's locks are capabilities and their calls
+ * say what they take and let go, so a program built with it is told when it
+ * touches data without the lock that guards it. Empty elsewhere. The macros
+ * are for your declarations too: int balance WEFT_GUARDED_BY(account_lock);
+ * (Not modelled: a weft_lock released by another thread than its taker, and
+ * an rlock taken again by its owner; mark such functions
+ * WEFT_NO_THREAD_SAFETY_ANALYSIS.) */
+#if defined(__clang__)
+/* One clang attribute, or nothing on other compilers. */
+#define WEFT__TSA(x) __attribute__((x))
+#else
+/* One clang attribute, or nothing on other compilers. */
+#define WEFT__TSA(x)
+#endif
+/* A type whose objects are locks ("mutex" in the analysis' messages). */
+#define WEFT_CAPABILITY(name) WEFT__TSA(capability(name))
+/* Data read and written only with lock x held. */
+#define WEFT_GUARDED_BY(x) WEFT__TSA(guarded_by(x))
+/* Data behind a pointer, read and written only with lock x held. */
+#define WEFT_PT_GUARDED_BY(x) WEFT__TSA(pt_guarded_by(x))
+/* A function called only with these locks held. */
+#define WEFT_REQUIRES(...) WEFT__TSA(requires_capability(__VA_ARGS__))
+/* A function called only with these locks held at least shared. */
+#define WEFT_REQUIRES_SHARED(...) WEFT__TSA(requires_shared_capability(__VA_ARGS__))
+/* A function that returns with these locks held. */
+#define WEFT_ACQUIRE(...) WEFT__TSA(acquire_capability(__VA_ARGS__))
+/* A function that holds the locks when it returns its first argument. */
+#define WEFT_TRY_ACQUIRE(...) WEFT__TSA(try_acquire_capability(__VA_ARGS__))
+/* The same, holding them shared. */
+#define WEFT_TRY_ACQUIRE_SHARED(...) WEFT__TSA(try_acquire_shared_capability(__VA_ARGS__))
+/* A function that lets these locks go. */
+#define WEFT_RELEASE(...) WEFT__TSA(release_capability(__VA_ARGS__))
+/* A function that lets these shared holds go. */
+#define WEFT_RELEASE_SHARED(...) WEFT__TSA(release_shared_capability(__VA_ARGS__))
+/* A function the analysis leaves alone (cross-thread release, recursion). */
+#define WEFT_NO_THREAD_SAFETY_ANALYSIS WEFT__TSA(no_thread_safety_analysis)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* Status codes; weft_strerror() names them. */
 enum {
-  WEFT_OK = 0,
+  WEFT_OK = 0,    /* done */
   WEFT_TIMEOUT,   /* the wait ended first; with timeout 0, "would block" */
   WEFT_EINVAL,    /* bad argument: NULL, NaN or negative timeout, ... */
   WEFT_ESTATE,    /* wrong state: start twice, join before start, ... */
@@ -46,15 +91,29 @@ enum {
   WEFT_ECANCELED, /* timer or future cancelled */
   WEFT_ENOTSUP    /* the OS or backend cannot do it */
 };
+/* Also a plain 0, so that clang's -Wthread-safety follows tests such as
+ * `if (weft_lock_acquire(&l, t) != WEFT_OK) return;` (it reads literals only). */
+#define WEFT_OK 0
 
+/* A null pointer in the initialisers below, as C and C++ spell it (C++
+ * compilers warn about 0 with -Wzero-as-null-pointer-constant). */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define WEFT_NULL_ nullptr
+#else
+#define WEFT_NULL_ NULL
+#endif
+
+/* The timeout that waits forever. */
 #define WEFT_FOREVER (-1.0)
+/* Longer timeouts (in seconds, about 31 years) wait forever too. */
 #define WEFT_TIMEOUT_MAX 1e9
 
 /* ---- Process and clock ------------------------------------------------ */
 
 /* Message for a status code ("unknown status" for anything else). */
 WEFT_API const char *weft_strerror(int status);
-/* Library version, "MAJOR.MINOR.PATCH". */
+/* Library version, "MAJOR.MINOR.PATCH": WEFT_VERSION_STRING of the weft
+ * built, which a program compiled against another header may differ from. */
 WEFT_API const char *weft_version(void);
 /* The backend chosen at configure time: "posix", "win32" or "c11". */
 WEFT_API const char *weft_backend(void);
@@ -85,6 +144,7 @@ WEFT_API int weft_set_allocator(void *(*malloc_fn)(size_t), void *(*realloc_fn)(
 typedef struct weft_once {
   uintptr_t state_;
 } weft_once;
+/* Initialiser: a once whose fn has not run (all zero). */
 #define WEFT_ONCE_INIT                                                                             \
   { 0 }
 /* Run fn(arg) exactly once for `o`; callers that arrive while it runs wait
@@ -99,7 +159,9 @@ WEFT_API int weft_call_once(weft_once *o, void (*fn)(void *), void *arg);
  * backend follows it only where the platform has pthread_atfork (glibc,
  * musl); elsewhere a c11 child must not use weft. */
 
+/* What a thread runs (and a timer, a barrier's action): fn(arg). */
 typedef void (*weft_fn)(void *arg);
+/* A thread: a reference-counted handle (weft_thread_ref / _unref). */
 typedef struct weft_thread weft_thread;
 
 /* A new, unstarted thread that will run target(arg); one reference.
@@ -116,6 +178,7 @@ WEFT_API const char *weft_thread_name(const weft_thread *t);
 WEFT_API size_t weft_thread_get_name(const weft_thread *t, char *buf, size_t size);
 /* Before start only (else WEFT_ESTATE). */
 WEFT_API int weft_thread_set_daemon(weft_thread *t, bool daemon);
+/* The daemon flag: process exit does not wait for daemon threads. */
 WEFT_API bool weft_thread_daemon(const weft_thread *t);
 /* Before start only. 0 is the OS default; other sizes are raised to the
  * OS minimum and rounded to pages. WEFT_EINVAL where the backend cannot set
@@ -142,6 +205,7 @@ WEFT_API uint64_t weft_thread_native_id(const weft_thread *t);
 /* Reference counting: the record is freed when the last reference goes and
  * the thread has ended. ref(NULL) returns NULL; unref(NULL) does nothing. */
 WEFT_API weft_thread *weft_thread_ref(weft_thread *t);
+/* Drop one reference; a running thread keeps its own until it ends. */
 WEFT_API void weft_thread_unref(weft_thread *t);
 /* The calling thread (borrowed). Threads weft did not start are registered
  * as daemon "Dummy-N" threads until they exit. NULL only if out of memory. */
@@ -187,33 +251,36 @@ WEFT_API int weft_thread_get_affinity(const weft_thread *t, bool *cpus, size_t n
 /* ---- Locks ------------------------------------------------------------ */
 
 /* A lock: one word, all zero when unlocked; any thread may release it. */
-typedef struct weft_lock {
+typedef struct WEFT_CAPABILITY("mutex") weft_lock {
   uintptr_t v_;
 } weft_lock;
+/* Initialiser: an unlocked lock (all zero). */
 #define WEFT_LOCK_INIT                                                                             \
   { 0 }
 
 /* Acquire, waiting up to timeout. WEFT_TIMEOUT if still held. */
-WEFT_API int weft_lock_acquire(weft_lock *l, double timeout);
+WEFT_API int weft_lock_acquire(weft_lock *l, double timeout) WEFT_TRY_ACQUIRE(0, l);
 /* Release; WEFT_ESTATE if it was not locked. */
-WEFT_API int weft_lock_release(weft_lock *l);
+WEFT_API int weft_lock_release(weft_lock *l) WEFT_RELEASE(l);
+/* True while some thread holds it (a snapshot). */
 WEFT_API bool weft_lock_locked(const weft_lock *l);
 
 /* A recursive lock: the owner may acquire it again; only the owner may
  * release. Fields are private. */
-typedef struct weft_rlock {
+typedef struct WEFT_CAPABILITY("mutex") weft_rlock {
   weft_lock lock_;
   uintptr_t owner_; /* weft_get_ident() of the owner, 0 when free */
   uint32_t count_;  /* recursion depth, touched only by the owner */
 } weft_rlock;
+/* Initialiser: a free recursive lock (all zero). */
 #define WEFT_RLOCK_INIT                                                                            \
   { {0}, 0, 0 }
 
 /* Acquire (again, if the caller owns it). WEFT_EOVERFLOW past a depth of
  * UINT32_MAX - 1. */
-WEFT_API int weft_rlock_acquire(weft_rlock *r, double timeout);
+WEFT_API int weft_rlock_acquire(weft_rlock *r, double timeout) WEFT_TRY_ACQUIRE(0, r);
 /* Release one level; WEFT_EPERM if the caller does not own it. */
-WEFT_API int weft_rlock_release(weft_rlock *r);
+WEFT_API int weft_rlock_release(weft_rlock *r) WEFT_RELEASE(r);
 /* True if the calling thread owns it. */
 WEFT_API bool weft_rlock_is_owned(const weft_rlock *r);
 
@@ -222,34 +289,40 @@ WEFT_API bool weft_rlock_is_owned(const weft_rlock *r);
 /* A condition variable bound to a lock: its own recursive lock when
  * all-zero (WEFT_COND_INIT, like Condition()), or the caller's weft_lock or
  * weft_rlock after weft_cond_init_lock / _init_rlock. Fields are private. */
-typedef struct weft_cond {
+typedef struct WEFT_CAPABILITY("mutex") weft_cond {
   weft_rlock own_;  /* the lock used when lock_ is NULL */
   void *lock_;      /* the caller's lock, or NULL */
   uintptr_t kind_;  /* 0 own rlock, 1 weft_lock, 2 weft_rlock */
   uintptr_t queue_; /* waiters park on this word's address */
 } weft_cond;
+/* Initialiser: a condition with its own recursive lock (all zero). */
 #define WEFT_COND_INIT                                                                             \
-  { WEFT_RLOCK_INIT, 0, 0, 0 }
+  { WEFT_RLOCK_INIT, WEFT_NULL_, 0, 0 }
 
 /* (Re)initialise: with its own rlock, or bound to l / r (which must outlive
  * the condition). Not while threads use it. */
 WEFT_API void weft_cond_init(weft_cond *c);
+/* Bind the condition to the caller's lock l. */
 WEFT_API void weft_cond_init_lock(weft_cond *c, weft_lock *l);
+/* Bind the condition to the caller's recursive lock r. */
 WEFT_API void weft_cond_init_rlock(weft_cond *c, weft_rlock *r);
-/* Acquire / release the condition's lock. */
-WEFT_API int weft_cond_acquire(weft_cond *c, double timeout);
-WEFT_API int weft_cond_release(weft_cond *c);
+/* Acquire the condition's lock, as weft_lock_acquire / weft_rlock_acquire. */
+WEFT_API int weft_cond_acquire(weft_cond *c, double timeout) WEFT_TRY_ACQUIRE(0, c);
+/* Release the condition's lock, as weft_lock_release / weft_rlock_release. */
+WEFT_API int weft_cond_release(weft_cond *c) WEFT_RELEASE(c);
 /* Release the lock fully (an rlock held n deep is restored to n deep),
  * wait for a notify or the timeout, re-acquire. WEFT_OK when notified,
  * WEFT_TIMEOUT otherwise; WEFT_EPERM without the lock. Wakes in FIFO order. */
-WEFT_API int weft_cond_wait(weft_cond *c, double timeout);
+WEFT_API int weft_cond_wait(weft_cond *c, double timeout) WEFT_REQUIRES(c);
 /* Wait until pred(arg) holds (checked first, and after each wake-up).
  * WEFT_OK if it holds on return, WEFT_TIMEOUT if not. */
-WEFT_API int weft_cond_wait_for(weft_cond *c, bool (*pred)(void *arg), void *arg, double timeout);
+WEFT_API int weft_cond_wait_for(weft_cond *c, bool (*pred)(void *arg), void *arg, double timeout)
+    WEFT_REQUIRES(c);
 /* Wake exactly min(n, waiting) waiters, longest-waiting first; a notify
  * with nobody waiting is not remembered. WEFT_EPERM without the lock. */
-WEFT_API int weft_cond_notify(weft_cond *c, size_t n);
-WEFT_API int weft_cond_notify_all(weft_cond *c);
+WEFT_API int weft_cond_notify(weft_cond *c, size_t n) WEFT_REQUIRES(c);
+/* Wake every waiter. WEFT_EPERM without the lock. */
+WEFT_API int weft_cond_notify_all(weft_cond *c) WEFT_REQUIRES(c);
 
 /* A counting semaphore; all-zero storage is one with value 0. */
 typedef struct weft_sem {
@@ -258,12 +331,14 @@ typedef struct weft_sem {
   uint32_t max_;      /* the bound of a bounded semaphore */
   uint32_t bounded_;
 } weft_sem;
+/* Initialiser: an unbounded semaphore with value 0 (all zero). */
 #define WEFT_SEM_INIT                                                                              \
   { 0, 0, 0, 0 }
 
 /* Set the value (not while threads use it). A bounded semaphore may never
  * be released above its initial value. */
 WEFT_API void weft_sem_init(weft_sem *s, unsigned value);
+/* The same, bounded: the value may never pass `value`. */
 WEFT_API void weft_sem_init_bounded(weft_sem *s, unsigned value);
 /* Take one unit, waiting up to timeout; a timed-out acquire changes
  * nothing. */
@@ -278,13 +353,16 @@ WEFT_API unsigned weft_sem_value(const weft_sem *s);
 typedef struct weft_event {
   uintptr_t state_;
 } weft_event;
+/* Initialiser: a clear event (all zero). */
 #define WEFT_EVENT_INIT                                                                            \
   { 0 }
 
 /* Set the flag and wake every waiter (they return WEFT_OK even if the flag
  * is cleared again at once). */
 WEFT_API void weft_event_set(weft_event *e);
+/* Clear the flag: later waits block until it is set again. */
 WEFT_API void weft_event_clear(weft_event *e);
+/* The flag (a snapshot). */
 WEFT_API bool weft_event_is_set(const weft_event *e);
 /* Wait until the flag is set: WEFT_OK, or WEFT_TIMEOUT. */
 WEFT_API int weft_event_wait(weft_event *e, double timeout);
@@ -316,6 +394,7 @@ WEFT_API void weft_barrier_abort(weft_barrier *b);
 WEFT_API int weft_barrier_reset(weft_barrier *b);
 /* Threads waiting in the current cycle. */
 WEFT_API unsigned weft_barrier_n_waiting(const weft_barrier *b);
+/* True once aborted or broken by a wait's timeout, until weft_barrier_reset. */
 WEFT_API bool weft_barrier_broken(const weft_barrier *b);
 
 /* ---- Reader-writer lock, latch ----------------------------------------- */
@@ -327,32 +406,35 @@ WEFT_API bool weft_barrier_broken(const weft_barrier *b);
  * every reader that waited at that moment before the next writer, so a
  * stream of writers cannot starve a reader. Any thread may release a hold.
  * Fields are private. */
-typedef struct weft_rwlock {
+typedef struct WEFT_CAPABILITY("mutex") weft_rwlock {
   uintptr_t state_;  /* writer bit, waiting bits, number of readers */
   uintptr_t wqueue_; /* writers park on this word's address */
 } weft_rwlock;
+/* Initialiser: a free reader-writer lock (all zero). */
 #define WEFT_RWLOCK_INIT                                                                           \
   { 0, 0 }
 
 /* Acquire shared (read) access, waiting up to timeout while a writer holds
  * the lock or waits for it. WEFT_TIMEOUT if still refused; WEFT_EOVERFLOW
  * past UINTPTR_MAX >> 3 readers. */
-WEFT_API int weft_rwlock_acquire_shared(weft_rwlock *rw, double timeout);
+WEFT_API int weft_rwlock_acquire_shared(weft_rwlock *rw, double timeout)
+    WEFT_TRY_ACQUIRE_SHARED(0, rw);
 /* Acquire exclusive (write) access, waiting up to timeout while readers or
  * a writer hold it. WEFT_TIMEOUT if still held. */
-WEFT_API int weft_rwlock_acquire_exclusive(weft_rwlock *rw, double timeout);
+WEFT_API int weft_rwlock_acquire_exclusive(weft_rwlock *rw, double timeout) WEFT_TRY_ACQUIRE(0, rw);
 /* Release one shared hold; WEFT_ESTATE if no reader holds it. Of two
  * racing releases of a single hold, exactly one returns WEFT_OK. */
-WEFT_API int weft_rwlock_release_shared(weft_rwlock *rw);
+WEFT_API int weft_rwlock_release_shared(weft_rwlock *rw) WEFT_RELEASE_SHARED(rw);
 /* Release the exclusive hold; WEFT_ESTATE if no writer holds it. Of two
  * racing releases, exactly one returns WEFT_OK. */
-WEFT_API int weft_rwlock_release_exclusive(weft_rwlock *rw);
+WEFT_API int weft_rwlock_release_exclusive(weft_rwlock *rw) WEFT_RELEASE(rw);
 
 /* A count-down latch (C++20 std::latch, Java's CountDownLatch): one word,
  * all zero is a released latch (WEFT_LATCH_INIT). Fields are private. */
 typedef struct weft_latch {
   uintptr_t count_; /* the count, shifted left by one; bit 0: waiters */
 } weft_latch;
+/* Initialiser: a released latch, count 0 (all zero). */
 #define WEFT_LATCH_INIT                                                                            \
   { 0 }
 /* The largest count a latch holds. */
@@ -371,6 +453,7 @@ WEFT_API bool weft_latch_try_wait(const weft_latch *l);
 
 /* ---- Queues (queue.Queue, LifoQueue, PriorityQueue) -------------------- */
 
+/* A queue of void * items, owned by its creator (weft_queue_free). */
 typedef struct weft_queue weft_queue;
 
 /* A FIFO queue holding at most maxsize items (0: unbounded). NULL only if
@@ -394,9 +477,11 @@ WEFT_API int weft_queue_put(weft_queue *q, void *item, double timeout);
  * empty. WEFT_TIMEOUT if still empty, WEFT_ESHUTDOWN once shut down and
  * drained. */
 WEFT_API int weft_queue_get(weft_queue *q, void **item, double timeout);
-/* Snapshots. */
+/* The number of items queued (a snapshot). */
 WEFT_API size_t weft_queue_qsize(const weft_queue *q);
+/* True if no item is queued (a snapshot). */
 WEFT_API bool weft_queue_empty(const weft_queue *q);
+/* True if maxsize items are queued (a snapshot); never when unbounded. */
 WEFT_API bool weft_queue_full(const weft_queue *q);
 /* Mark one got item as processed; WEFT_EOVERFLOW if more calls than puts. */
 WEFT_API int weft_queue_task_done(weft_queue *q);
@@ -412,6 +497,7 @@ WEFT_API void weft_queue_free(weft_queue *q);
 
 /* ---- Thread-local values (threading.local) ----------------------------- */
 
+/* A thread-local slot, owned by its creator (weft_local_free). */
 typedef struct weft_local weft_local;
 
 /* A new thread-local slot; dtor (may be NULL) runs on each value exactly
@@ -431,6 +517,7 @@ WEFT_API void weft_local_free(weft_local *l);
 
 /* ---- Timers (threading.Timer, on one shared scheduler) ----------------- */
 
+/* A timer: a reference-counted handle (weft_timer_ref / _unref). */
 typedef struct weft_timer weft_timer;
 
 /* A timer that will call fn(arg) `interval` seconds (>= 0) after start;
@@ -455,12 +542,17 @@ WEFT_API int weft_timer_cancel(weft_timer *t);
 /* Wait until the timer is finished: called (one-shot) or cancelled.
  * WEFT_ESTATE before start; WEFT_EDEADLK from the timer's own callback. */
 WEFT_API int weft_timer_join(weft_timer *t, double timeout);
+/* Add a reference and return t (NULL for NULL). */
 WEFT_API weft_timer *weft_timer_ref(weft_timer *t);
+/* Drop one reference (NULL does nothing); a started timer stays armed. */
 WEFT_API void weft_timer_unref(weft_timer *t);
 
 /* ---- Pool and futures (concurrent.futures.ThreadPoolExecutor) ---------- */
 
+/* A thread pool, owned by its creator (weft_pool_free). */
 typedef struct weft_pool weft_pool;
+/* A task's result to come: a reference-counted handle (weft_future_ref /
+ * _unref). */
 typedef struct weft_future weft_future;
 /* A task: its return value is its future's result (C has no exceptions: a
  * task reports failure through its result). */
@@ -468,7 +560,7 @@ typedef void *(*weft_task)(void *arg);
 
 /* A pool of at most max_workers threads (0: min(32, weft_cpu_count() + 4)),
  * started lazily: a submit wakes an idle worker before it starts a new
- * one. Workers are weft threads named <prefix>_N (N from 0; the default
+ * one. Workers are weft threads named PREFIX_N (N from 0; the default
  * prefix is "ThreadPoolExecutor-K", K counting pools), listed by
  * weft_enumerate, daemons if the pool is (default: the creating thread's
  * flag). The caller owns the pool: weft_pool_free. NULL if memory is short. */
@@ -521,7 +613,9 @@ WEFT_API int weft_future_cancel(weft_future *f);
 /* Snapshots of its state: cancelled (and so done), running its task, done
  * (finished or cancelled). */
 WEFT_API bool weft_future_cancelled(const weft_future *f);
+/* Running its task now (a snapshot). */
 WEFT_API bool weft_future_running(const weft_future *f);
+/* Done: finished or cancelled (a snapshot). */
 WEFT_API bool weft_future_done(const weft_future *f);
 /* Call cb(f, arg) once f is done: in the thread that completes or cancels
  * it, or at once here if it is done and its earlier callbacks have run.
@@ -531,8 +625,10 @@ WEFT_API int weft_future_add_done_callback(weft_future *f, void (*cb)(weft_futur
                                            void *arg);
 /* Reference counting; ref(NULL) returns NULL, unref(NULL) does nothing. */
 WEFT_API weft_future *weft_future_ref(weft_future *f);
+/* Drop one reference (NULL does nothing). */
 WEFT_API void weft_future_unref(weft_future *f);
 
+/* What weft_wait waits for: the first future done, or all of them. */
 enum { WEFT_FIRST_COMPLETED = 1, WEFT_ALL_COMPLETED = 2 };
 /* Wait until one (WEFT_FIRST_COMPLETED) or all (WEFT_ALL_COMPLETED) of
  * fs[0..n) are done (a cancelled future is done): WEFT_OK, or WEFT_TIMEOUT.
@@ -540,6 +636,7 @@ enum { WEFT_FIRST_COMPLETED = 1, WEFT_ALL_COMPLETED = 2 };
  * NULL array or element or another return_when. Read each future's state
  * afterwards. */
 WEFT_API int weft_wait(weft_future *const *fs, size_t n, int return_when, double timeout);
+/* An iterator over futures in the order they finish. */
 typedef struct weft_as_completed weft_as_completed;
 /* An iterator over the distinct futures of fs[0..n) (a duplicate is
  * yielded once), in the order they finish, those already done first (in
@@ -549,6 +646,7 @@ WEFT_API weft_as_completed *weft_as_completed_new(weft_future *const *fs, size_t
 /* The next future to finish (borrowed from the iterator): WEFT_OK,
  * WEFT_TIMEOUT, or WEFT_ESTATE once every future has been yielded. */
 WEFT_API int weft_as_completed_next(weft_as_completed *it, double timeout, weft_future **f);
+/* Free the iterator and drop its references to the futures. */
 WEFT_API void weft_as_completed_free(weft_as_completed *it);
 
 /* ---- Seeing inside: dump, lock order, contention ------------------------ */

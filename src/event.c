@@ -9,6 +9,7 @@
  * is not among those woken). */
 #include "park.h"
 #include "self.h"
+#include "tsan.h"
 
 #define SET ((uintptr_t)1)
 #define WAITERS ((uintptr_t)2)
@@ -17,7 +18,7 @@ static void publish_set(void *word) {
   weft__exchange(word, SET, memory_order_acq_rel);
 }
 
-void weft_event_set(weft_event *e) {
+static void do_event_set(weft_event *e) {
   if (!e) return;
   uintptr_t v = weft__load(&e->state_, memory_order_relaxed);
   for (;;) {
@@ -31,6 +32,11 @@ void weft_event_set(weft_event *e) {
   }
 }
 
+void weft_event_set(weft_event *e) {
+  weft__tsan_release(e);
+  do_event_set(e);
+}
+
 void weft_event_clear(weft_event *e) {
   if (!e) return;
   weft__fetch_and(&e->state_, ~SET, memory_order_relaxed);
@@ -40,7 +46,7 @@ bool weft_event_is_set(const weft_event *e) {
   return e && (weft__load(&e->state_, memory_order_acquire) & SET);
 }
 
-int weft_event_wait(weft_event *e, double timeout) {
+static int do_event_wait(weft_event *e, double timeout) {
   if (!e || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   uintptr_t v = weft__load(&e->state_, memory_order_acquire);
   if (v & SET) return WEFT_OK;
@@ -56,4 +62,8 @@ int weft_event_wait(weft_event *e, double timeout) {
     if (v & SET) return WEFT_OK;
     if (r == WEFT__PARK_TIMEOUT || weft__port_now() >= deadline) return WEFT_TIMEOUT;
   }
+}
+
+int weft_event_wait(weft_event *e, double timeout) {
+  return weft__tsan_acquired(e, do_event_wait(e, timeout));
 }

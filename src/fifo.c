@@ -16,6 +16,7 @@
  * into the parking lot. */
 #include "fifo.h"
 #include "self.h"
+#include "tsan.h"
 
 #include <string.h>
 
@@ -159,6 +160,7 @@ int weft__fifo_put(weft__fifo *f, void *item, double timeout) {
       }
     }
     f->ring[tail & f->mask] = item;
+    weft__tsan_release(f); /* the item, for its getter */
     weft__store(&f->tail, tail + 1, memory_order_seq_cst);
     wake(&f->getter_waits, &f->get_seq, false);
     break;
@@ -179,6 +181,7 @@ int weft__fifo_get(weft__fifo *f, void **item, double timeout) {
     if (head == f->seen_tail) f->seen_tail = load(&f->tail);
     if (head != f->seen_tail) {
       *item = f->ring[head & f->mask];
+      weft__tsan_acquire(f);
       weft__store(&f->head, head + 1, memory_order_seq_cst);
       if (f->maxsize) wake(&f->putter_waits, &f->put_seq, false); /* only bounded ones wait */
       break;
@@ -210,12 +213,19 @@ int weft__fifo_task_done(weft__fifo *f) {
   uintptr_t done = load(&f->done);
   do {
     if (done >= load(&f->tail)) return WEFT_EOVERFLOW;
+    weft__tsan_release(&f->done); /* the task's work, for join */
   } while (!weft__cas(&f->done, &done, done + 1, memory_order_seq_cst));
   wake(&f->joiner_waits, &f->join_seq, true); /* joiners check for themselves */
   return WEFT_OK;
 }
 
+static int join(weft__fifo *f, double timeout);
+
 int weft__fifo_join(weft__fifo *f, double timeout) {
+  return weft__tsan_acquired(&f->done, join(f, timeout));
+}
+
+static int join(weft__fifo *f, double timeout) {
   if (all_done(f)) return WEFT_OK;
   if (timeout == 0) return WEFT_TIMEOUT;
   int64_t deadline = weft__deadline(timeout);

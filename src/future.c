@@ -19,6 +19,7 @@
  * itself: a future with one callback allocates nothing more. */
 #include "future.h"
 #include "self.h"
+#include "tsan.h"
 
 #include <string.h>
 
@@ -136,6 +137,7 @@ static bool complete(weft_future *f, uintptr_t to, void *result, bool from_runni
       return false;
     }
     f->result = result;
+    weft__tsan_release(f); /* the result and what led to it, for readers */
     /* A CAS: a waiter may set WAITERS, a worker may start it, meanwhile. */
     if (weft__cas(&f->state, &v, (v & POOLED) | to, memory_order_release)) break;
   }
@@ -222,11 +224,15 @@ bool weft_future_running(const weft_future *f) {
 }
 
 bool weft_future_done(const weft_future *f) {
-  return f && done_state(state_of(f));
+  bool done = f && done_state(state_of(f));
+  if (done) weft__tsan_acquire(f);
+  return done;
 }
 
 bool weft__future_is_done(const weft_future *f) {
-  return done_state(state_of(f));
+  bool done = done_state(state_of(f));
+  if (done) weft__tsan_acquire(f);
+  return done;
 }
 
 int weft_future_add_done_callback(weft_future *f, void (*cb)(weft_future *f, void *arg),
@@ -270,14 +276,14 @@ int weft_future_add_done_callback(weft_future *f, void (*cb)(weft_future *f, voi
 
 /* -- waiting -- */
 
-static _Atomic(void (*)(void)) wait_hook;
+static uintptr_t wait_hook; /* a function pointer, as a word */
 
 void weft__future_on_wait(void (*fn)(void)) {
-  atomic_store_explicit(&wait_hook, fn, memory_order_release);
+  weft__atomic_store(&wait_hook, (uintptr_t)fn, memory_order_release);
 }
 
 void weft__future_before_wait(void) {
-  void (*fn)(void) = atomic_load_explicit(&wait_hook, memory_order_acquire);
+  void (*fn)(void) = (void (*)(void))weft__atomic_load(&wait_hook, memory_order_acquire);
   if (fn) fn();
 }
 
@@ -304,6 +310,7 @@ int weft_future_result(weft_future *f, double timeout, void **result) {
     int status = weft__future_wait_until(f, weft__deadline(timeout), false);
     if (status != WEFT_OK) return status;
   }
+  weft__tsan_acquire(f);
   if ((state_of(f) & STATE) == CANCELLED) return WEFT_ECANCELED;
   if (result) *result = f->result;
   return WEFT_OK;

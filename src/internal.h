@@ -37,8 +37,9 @@
 #include "weft.h"
 #include "port.h"
 
+#include "atomic.h"
+
 #include <assert.h>
-#include <stdatomic.h>
 
 /* -- chaos --
  * A chaos build (-DWEFT_CHAOS=ON) perturbs the schedule at every atomic
@@ -54,48 +55,42 @@ static inline void weft__chaos(void) {}
 
 /* -- atomics --
  * The public header exposes plain words so that C99 and C++ can include it;
- * the core reaches them through these casts (same size and representation
- * for lock-free types on every compiler weft supports). Every atomic step
- * of the core goes through them, so the chaos build sees each one. */
+ * the core reaches them through atomic.h (C11 or Win32 intrinsics). Every
+ * atomic step of the core goes through these, so the chaos build sees each
+ * one (the ports' words, and the few steps the chaos build must not
+ * perturb, use atomic.h directly). */
 static inline uintptr_t weft__load(const uintptr_t *p, memory_order mo) {
   weft__chaos();
-  return atomic_load_explicit((_Atomic uintptr_t *)(uintptr_t *)p, mo);
+  return weft__atomic_load(p, mo);
 }
 static inline void weft__store(uintptr_t *p, uintptr_t v, memory_order mo) {
   weft__chaos();
-  atomic_store_explicit((_Atomic uintptr_t *)p, v, mo);
+  weft__atomic_store(p, v, mo);
 }
 static inline bool weft__cas(uintptr_t *p, uintptr_t *expected, uintptr_t desired,
                              memory_order success) {
   weft__chaos();
-  return atomic_compare_exchange_weak_explicit((_Atomic uintptr_t *)p, expected, desired, success,
-                                               memory_order_relaxed);
+  return weft__atomic_cas(p, expected, desired, success);
 }
 /* fetch_add, fetch_sub, fetch_or, fetch_and, exchange: the old value. */
-#define WEFT__RMW(name, op)                                                                        \
+#define WEFT__RMW(name)                                                                            \
   static inline uintptr_t weft__##name(uintptr_t *p, uintptr_t v, memory_order mo) {               \
     weft__chaos();                                                                                 \
-    return atomic_##op##_explicit((_Atomic uintptr_t *)p, v, mo);                                  \
+    return weft__atomic_##name(p, v, mo);                                                          \
   }
-WEFT__RMW(fetch_add, fetch_add)
-WEFT__RMW(fetch_sub, fetch_sub)
-WEFT__RMW(fetch_or, fetch_or)
-WEFT__RMW(fetch_and, fetch_and)
-WEFT__RMW(exchange, exchange)
+WEFT__RMW_OPS(WEFT__RMW)
 #undef WEFT__RMW
 static inline void weft__fence(void) {
   weft__chaos();
-  atomic_thread_fence(memory_order_seq_cst);
+  weft__atomic_fence();
 }
 
-/* A pause for spin loops. */
-static inline void weft__cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
+/* Thread-local storage: C11's, or MSVC's own spelling of it. */
+#if defined(_MSC_VER) && !defined(__clang__)
+#define WEFT__THREAD_LOCAL __declspec(thread)
+#else
+#define WEFT__THREAD_LOCAL _Thread_local
 #endif
-}
 
 /* -- allocation: everything goes through weft_set_allocator's functions -- */
 void *weft__malloc(size_t size);

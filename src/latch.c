@@ -9,6 +9,7 @@
  * after it sees the zero; one that parks before it is among those woken). */
 #include "park.h"
 #include "self.h"
+#include "tsan.h"
 
 #define WAITERS ((uintptr_t)1)
 #define ONE ((uintptr_t)2)
@@ -46,7 +47,7 @@ static bool down_under_lock(void *arg, size_t waiting) {
   return next == 0;
 }
 
-int weft_latch_count_down(weft_latch *l, size_t n) {
+static int do_latch_count_down(weft_latch *l, size_t n) {
   if (!l) return WEFT_EINVAL;
   uintptr_t v = weft__load(&l->count_, memory_order_relaxed);
   for (;;) {
@@ -60,11 +61,22 @@ int weft_latch_count_down(weft_latch *l, size_t n) {
   return d.status;
 }
 
-bool weft_latch_try_wait(const weft_latch *l) {
+int weft_latch_count_down(weft_latch *l, size_t n) {
+  weft__tsan_release(l);
+  return do_latch_count_down(l, n);
+}
+
+static bool do_latch_try_wait(const weft_latch *l) {
   return l && count_of(weft__load(&l->count_, memory_order_acquire)) == 0;
 }
 
-int weft_latch_wait(weft_latch *l, double timeout) {
+bool weft_latch_try_wait(const weft_latch *l) {
+  bool done = do_latch_try_wait(l);
+  if (done) weft__tsan_acquire(l);
+  return done;
+}
+
+static int do_latch_wait(weft_latch *l, double timeout) {
   if (!l || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   uintptr_t v = weft__load(&l->count_, memory_order_acquire);
   if (count_of(v) == 0) return WEFT_OK;
@@ -80,4 +92,8 @@ int weft_latch_wait(weft_latch *l, double timeout) {
     if (count_of(v) == 0) return WEFT_OK;
     if (r == WEFT__PARK_TIMEOUT || weft__port_now() >= deadline) return WEFT_TIMEOUT;
   }
+}
+
+int weft_latch_wait(weft_latch *l, double timeout) {
+  return weft__tsan_acquired(l, do_latch_wait(l, timeout));
 }

@@ -18,6 +18,7 @@
  * hands the lock straight to it instead, so nobody starves. */
 #include "lock.h"
 #include "self.h"
+#include "tsan.h"
 
 #define LOCKED ((uintptr_t)1)
 #define PARKED ((uintptr_t)2)
@@ -26,23 +27,6 @@
 #define SPIN_UNIT 4   /* pauses per unit of the estimate */
 #define SPIN_FLOOR 16 /* pauses tried even with no history */
 #define HANDOFF_NS 1000000
-
-static uintptr_t spinners; /* threads spinning on some lock now */
-static uintptr_t max_spinners;
-
-static bool may_spin(void) {
-  uintptr_t max = weft__load(&max_spinners, memory_order_relaxed);
-  if (!max) {
-    unsigned cpus = weft__cpu_count();
-    max = cpus > 1 ? cpus / 2 : 0; /* one CPU: the holder needs it */
-    weft__store(&max_spinners, max ? max : SIZE_MAX / 2, memory_order_relaxed);
-    max = max ? max : SIZE_MAX / 2;
-  }
-  if (max == SIZE_MAX / 2) return false;
-  if (weft__fetch_add(&spinners, 1, memory_order_relaxed) < max) return true;
-  weft__fetch_sub(&spinners, 1, memory_order_relaxed);
-  return false;
-}
 
 static uintptr_t estimate(uintptr_t v) {
   return (v & SPIN) >> SPIN_SHIFT;
@@ -61,7 +45,7 @@ static bool try_acquire(weft_lock *l) {
 
 /* Spin for the lock; true if got (the estimate updated in the same CAS). */
 static bool spin_acquire(weft_lock *l) {
-  if (!may_spin()) return false;
+  if (!weft__spin_enter()) return false;
   uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
   uintptr_t est = estimate(v);
   unsigned budget = (unsigned)(2 * est * SPIN_UNIT + SPIN_FLOOR);
@@ -78,7 +62,7 @@ static bool spin_acquire(weft_lock *l) {
       break;
     }
   }
-  weft__fetch_sub(&spinners, 1, memory_order_relaxed);
+  weft__spin_leave();
   return got;
 }
 
@@ -144,7 +128,7 @@ static WEFT__NOINLINE int observed_acquire(weft_lock *l, double timeout, int64_t
   return WEFT_OK;
 }
 
-int weft__lock_acquire_as(weft_lock *l, double timeout, unsigned kind, const void *site) {
+static int do_lock_acquire(weft_lock *l, double timeout, unsigned kind, const void *site) {
   if (!l || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   if (weft__debug_on()) return observed_acquire(l, timeout, 0, kind, site);
   if (fast_acquire(l)) return WEFT_OK;
@@ -152,15 +136,22 @@ int weft__lock_acquire_as(weft_lock *l, double timeout, unsigned kind, const voi
   return acquire_until(l, weft__deadline(timeout), kind);
 }
 
+int weft__lock_acquire_as(weft_lock *l, double timeout, unsigned kind, const void *site) {
+  return weft__tsan_acquired(l, do_lock_acquire(l, timeout, kind, site));
+}
+
 int weft_lock_acquire(weft_lock *l, double timeout) {
   return weft__lock_acquire_as(l, timeout, WEFT__WAIT_LOCK, WEFT__SITE());
 }
 
-int weft__lock_acquire_until(weft_lock *l, int64_t deadline) {
-  if (weft__debug_on())
-    return observed_acquire(l, WEFT_FOREVER, deadline, WEFT__WAIT_LOCK, WEFT__SITE());
+static int do__lock_acquire_until(weft_lock *l, int64_t deadline, const void *site) {
+  if (weft__debug_on()) return observed_acquire(l, WEFT_FOREVER, deadline, WEFT__WAIT_LOCK, site);
   if (fast_acquire(l)) return WEFT_OK;
   return acquire_until(l, deadline, WEFT__WAIT_LOCK);
+}
+
+int weft__lock_acquire_until(weft_lock *l, int64_t deadline) {
+  return weft__tsan_acquired(l, do__lock_acquire_until(l, deadline, WEFT__SITE()));
 }
 
 void weft__lock_handed(weft_lock *l, unsigned kind, const void *site) {
@@ -222,10 +213,15 @@ static WEFT__NOINLINE int observed_release(weft_lock *l) {
   return let_go(l);
 }
 
-int weft_lock_release(weft_lock *l) {
+static int do_lock_release(weft_lock *l) {
   if (!l) return WEFT_EINVAL;
   if (weft__debug_on()) return observed_release(l);
   return let_go(l);
+}
+
+int weft_lock_release(weft_lock *l) {
+  weft__tsan_release(l);
+  return do_lock_release(l);
 }
 
 bool weft_lock_locked(const weft_lock *l) {

@@ -8,6 +8,7 @@
  * need two threads whose idents agree there, one inside fn. */
 #include "park.h"
 #include "self.h"
+#include "tsan.h"
 
 #define RUNNING ((uintptr_t)1)
 #define WAITING ((uintptr_t)2)
@@ -18,7 +19,7 @@ static uintptr_t owner_bits(void) {
   return (uintptr_t)(weft_get_ident() << OWNER_SHIFT);
 }
 
-int weft_call_once(weft_once *o, void (*fn)(void *), void *arg) {
+static int do_call_once(weft_once *o, void (*fn)(void *), void *arg) {
   if (!o || !fn) return WEFT_EINVAL;
   uintptr_t v = weft__load(&o->state_, memory_order_acquire);
   if (v == DONE) return WEFT_OK;
@@ -28,6 +29,7 @@ int weft_call_once(weft_once *o, void (*fn)(void *), void *arg) {
     if (v == 0) {
       if (!weft__cas(&o->state_, &v, RUNNING | me, memory_order_acquire)) continue;
       fn(arg);
+      weft__tsan_release(o); /* what fn did, for every later caller */
       uintptr_t was = weft__exchange(&o->state_, DONE, memory_order_acq_rel);
       assert((was & ~WAITING) == (RUNNING | me)); /* nobody else ran it meanwhile */
       if (was & WAITING) weft__unpark_all(&o->state_);
@@ -39,4 +41,8 @@ int weft_call_once(weft_once *o, void (*fn)(void *), void *arg) {
     weft__park(&o->state_, v | WAITING, WEFT__FOREVER, NULL);
     v = weft__load(&o->state_, memory_order_acquire);
   }
+}
+
+int weft_call_once(weft_once *o, void (*fn)(void *), void *arg) {
+  return weft__tsan_acquired(o, do_call_once(o, fn, arg));
 }

@@ -66,9 +66,11 @@ static void bucket_unlock(bucket *b) {
   weft__chaos(); /* let others into the gap after it */
 }
 
-static inline bool bucket_held(const bucket *b) {
-  return atomic_load_explicit((_Atomic uintptr_t *)&b->lock, memory_order_relaxed) != 0;
+#ifndef NDEBUG /* for the asserts */
+static bool bucket_held(const bucket *b) {
+  return weft__atomic_load(&b->lock, memory_order_relaxed) != 0;
 }
+#endif
 
 static waiter *waiter_of(weft__link *l) {
   return l ? WEFT__CONTAINER(l, waiter, link) : NULL;
@@ -331,4 +333,28 @@ int weft__requeue(const void *from, const void *to, size_t n, bool (*may_move)(v
   if (second != first) bucket_unlock(second);
   bucket_unlock(first);
   return status;
+}
+
+/* -- spinning, rationed -- */
+
+static uintptr_t spinners; /* threads spinning now */
+
+bool weft__spin_enter(void) {
+  uintptr_t max = weft__cpu_count() / 2; /* one CPU: 0, the holder needs it */
+  if (weft__fetch_add(&spinners, 1, memory_order_relaxed) < max) return true;
+  weft__fetch_sub(&spinners, 1, memory_order_relaxed);
+  return false;
+}
+
+void weft__spin_leave(void) {
+  weft__fetch_sub(&spinners, 1, memory_order_relaxed);
+}
+
+bool weft__spin_for(bool (*done)(void *arg), void *arg, unsigned pauses) {
+  if (!weft__spin_enter()) return false;
+  bool got = false;
+  for (unsigned i = 0; i < pauses && !(got = done(arg)); i++)
+    weft__cpu_relax();
+  weft__spin_leave();
+  return got;
 }

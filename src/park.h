@@ -61,4 +61,15 @@ size_t weft__unpark_all_if(const void *addr, bool (*decide)(void *arg, size_t n)
 int weft__requeue(const void *from, const void *to, size_t n, bool (*may_move)(void *arg),
                   void *arg, size_t *moved);
 
+/* Spinning, rationed: at most half the CPUs spin at once (none on one CPU,
+ * where the thread awaited needs it), so an oversubscribed machine parks
+ * instead of stealing CPUs. weft__spin_enter is true if the caller may spin
+ * now; then it must call weft__spin_leave when done. */
+bool weft__spin_enter(void);
+void weft__spin_leave(void);
+/* Spin (pausing, no system call) until done(arg) is true, at most `pauses`
+ * pauses: for what another thread is about to do. False if it did not come
+ * or spinning was not allowed. */
+bool weft__spin_for(bool (*done)(void *arg), void *arg, unsigned pauses);
+
 #endif /* WEFT_PARK_H */

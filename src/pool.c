@@ -97,12 +97,12 @@ struct weft_pool {
 /* The process's pools: the subsystem's lock and state. */
 static weft_lock pools_lock;
 static weft__list pools;
-static bool pools_closed;        /* pools_lock: the exit wait is over */
-static uintptr_t pool_counter;   /* K */
-static uintptr_t quiet_seq;      /* exit waiters park on it; bumped as tasks end */
-static uintptr_t quiet_waiters;  /* atomic: how many */
-static uintptr_t starving;       /* atomic: some pool is starving (forked child) */
-static _Thread_local worker *me; /* the worker this thread is */
+static bool pools_closed;             /* pools_lock: the exit wait is over */
+static uintptr_t pool_counter;        /* K */
+static uintptr_t quiet_seq;           /* exit waiters park on it; bumped as tasks end */
+static uintptr_t quiet_waiters;       /* atomic: how many */
+static uintptr_t starving;            /* atomic: some pool is starving (forked child) */
+static WEFT__THREAD_LOCAL worker *me; /* the worker this thread is */
 
 static weft_pool *pool_of(weft__link *l) {
   return WEFT__CONTAINER(l, weft_pool, link);

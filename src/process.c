@@ -17,31 +17,31 @@
 
 static weft_lock list_lock; /* registrations; held across fork */
 static bool closed;         /* list_lock: the exit wait is over */
-static weft__subsystem *_Atomic head;
+static void *head;          /* the first subsystem, an atomic pointer */
 static weft_once exit_once = WEFT_ONCE_INIT;
 
 static weft__subsystem *first(void) {
-  return atomic_load_explicit(&head, memory_order_acquire);
+  return weft__atomic_load_ptr(&head, memory_order_acquire);
 }
 
 static weft__subsystem *next_of(weft__subsystem *s) {
-  return atomic_load_explicit(&s->next, memory_order_acquire);
+  return weft__atomic_load_ptr(&s->next, memory_order_acquire);
 }
 
 /* Nodes are only ever added; readers walk without the lock. */
 void weft__process_register(weft__subsystem *s) {
   weft_lock_acquire(&list_lock, WEFT_FOREVER);
-  weft__subsystem *_Atomic *at = &head;
+  void **at = &head;
   weft__subsystem *next;
-  while ((next = atomic_load_explicit(at, memory_order_relaxed)) && next->order <= s->order) {
+  while ((next = weft__atomic_load_ptr(at, memory_order_relaxed)) && next->order <= s->order) {
     if (next == s) { /* registered already */
       weft_lock_release(&list_lock);
       return;
     }
     at = &next->next;
   }
-  atomic_store_explicit(&s->next, next, memory_order_relaxed);
-  atomic_store_explicit(at, s, memory_order_release);
+  weft__atomic_store_ptr(&s->next, next, memory_order_relaxed);
+  weft__atomic_store_ptr(at, s, memory_order_release);
   if (closed && s->close_locked) { /* first used after the exit wait: closed from the start */
     weft_lock_acquire(s->lock, WEFT_FOREVER);
     s->close_locked();

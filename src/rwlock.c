@@ -23,14 +23,15 @@
  * last one, then lets in the readers that it kept out. */
 #include "park.h"
 #include "self.h"
+#include "tsan.h"
 
 #define WRITER ((uintptr_t)1)
 #define WWAIT ((uintptr_t)2)
 #define RWAIT ((uintptr_t)4)
 #define READER ((uintptr_t)8)
 #define MAX_READERS (UINTPTR_MAX >> 3)
-#define READER_SPINS 20 /* yields while a writer holds it, before parking */
-#define WRITER_SPINS 2  /* few: until it announces itself, readers keep coming */
+#define READER_PAUSES 512 /* spun while a writer holds it, before parking */
+#define WRITER_PAUSES 64  /* few: until it announces itself, readers keep coming */
 
 /* The park_arg of every waiter: its release set it already holds the lock. */
 typedef struct waiter {
@@ -105,17 +106,26 @@ static int try_shared(weft_rwlock *rw, uintptr_t *v) {
   return WEFT_TIMEOUT;
 }
 
+typedef struct shared_try {
+  weft_rwlock *rw;
+  int status;
+} shared_try;
+
+static bool shared_came(void *arg) {
+  shared_try *t = arg;
+  uintptr_t v = load(t->rw);
+  t->status = try_shared(t->rw, &v);
+  return t->status != WEFT_TIMEOUT;
+}
+
 static int shared_until(weft_rwlock *rw, int64_t deadline) {
-  unsigned spins = 0;
+  shared_try t = {rw, WEFT_TIMEOUT};
+  if (weft__spin_for(shared_came, &t, READER_PAUSES)) return t.status;
   for (;;) {
     uintptr_t v = load(rw);
     int r = try_shared(rw, &v);
     if (r != WEFT_TIMEOUT) return r;
     if (!(v & RWAIT)) {
-      if (spins++ < READER_SPINS) {
-        weft__port_yield();
-        continue;
-      }
       if (!weft__cas(&rw->state_, &v, v | RWAIT, memory_order_relaxed)) continue;
       v |= RWAIT;
     }
@@ -131,12 +141,16 @@ static int shared_until(weft_rwlock *rw, int64_t deadline) {
   }
 }
 
-int weft_rwlock_acquire_shared(weft_rwlock *rw, double timeout) {
+static int do_rwlock_acquire_shared(weft_rwlock *rw, double timeout) {
   if (!rw || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   uintptr_t v = load(rw);
   int r = try_shared(rw, &v);
   if (r != WEFT_TIMEOUT || timeout == 0) return r;
   return shared_until(rw, weft__deadline(timeout));
+}
+
+int weft_rwlock_acquire_shared(weft_rwlock *rw, double timeout) {
+  return weft__tsan_acquired(rw, do_rwlock_acquire_shared(rw, timeout));
 }
 
 typedef struct wake {
@@ -169,7 +183,7 @@ static bool on_reader_leaves(void *arg, void *park_arg, bool more) {
   return true;
 }
 
-int weft_rwlock_release_shared(weft_rwlock *rw) {
+static int do_rwlock_release_shared(weft_rwlock *rw) {
   if (!rw) return WEFT_EINVAL;
   uintptr_t v = READER; /* the usual case; a failed CAS loads the truth */
   for (;;) {
@@ -181,6 +195,11 @@ int weft_rwlock_release_shared(weft_rwlock *rw) {
   weft__unpark_one(&rw->wqueue_, on_reader_leaves, &k);
   if (k.readers_next) grant_readers(rw, false);
   return k.status;
+}
+
+int weft_rwlock_release_shared(weft_rwlock *rw) {
+  weft__tsan_release(rw);
+  return do_rwlock_release_shared(rw);
 }
 
 /* -- exclusive -- */
@@ -206,16 +225,18 @@ static bool on_writer_gives_up(void *arg, void *park_arg, bool more) {
   return false;
 }
 
+static bool exclusive_came(void *arg) {
+  weft_rwlock *rw = arg;
+  uintptr_t v = load(rw);
+  return try_exclusive(rw, &v);
+}
+
 static int exclusive_until(weft_rwlock *rw, int64_t deadline) {
-  unsigned spins = 0;
+  if (weft__spin_for(exclusive_came, rw, WRITER_PAUSES)) return WEFT_OK;
   for (;;) {
     uintptr_t v = load(rw);
     if (try_exclusive(rw, &v)) return WEFT_OK;
     if (!(v & WWAIT)) {
-      if (spins++ < WRITER_SPINS) {
-        weft__port_yield();
-        continue;
-      }
       if (!weft__cas(&rw->state_, &v, v | WWAIT, memory_order_relaxed)) continue;
       v |= WWAIT;
     }
@@ -234,13 +255,17 @@ static int exclusive_until(weft_rwlock *rw, int64_t deadline) {
   }
 }
 
-int weft_rwlock_acquire_exclusive(weft_rwlock *rw, double timeout) {
+static int do_rwlock_acquire_exclusive(weft_rwlock *rw, double timeout) {
   if (!rw || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   uintptr_t v = 0;
   if (weft__cas(&rw->state_, &v, WRITER, memory_order_acquire)) return WEFT_OK;
   if (try_exclusive(rw, &v)) return WEFT_OK;
   if (timeout == 0) return WEFT_TIMEOUT;
   return exclusive_until(rw, weft__deadline(timeout));
+}
+
+int weft_rwlock_acquire_exclusive(weft_rwlock *rw, double timeout) {
+  return weft__tsan_acquired(rw, do_rwlock_acquire_exclusive(rw, timeout));
 }
 
 /* Under the writers' queue's lot lock: hand the lock to the longest-parked
@@ -287,7 +312,7 @@ static int writer_leaves(weft_rwlock *rw) {
   }
 }
 
-int weft_rwlock_release_exclusive(weft_rwlock *rw) {
+static int do_rwlock_release_exclusive(weft_rwlock *rw) {
   if (!rw) return WEFT_EINVAL;
   uintptr_t v = WRITER; /* the usual case; a failed CAS loads the truth */
   for (;;) {
@@ -296,4 +321,9 @@ int weft_rwlock_release_exclusive(weft_rwlock *rw) {
     if (weft__cas(&rw->state_, &v, 0, memory_order_release)) return WEFT_OK;
   }
   return writer_leaves(rw);
+}
+
+int weft_rwlock_release_exclusive(weft_rwlock *rw) {
+  weft__tsan_release(rw);
+  return do_rwlock_release_exclusive(rw);
 }

@@ -11,18 +11,28 @@ static uintptr_t ident_counter;
 static struct weft_thread main_rec;
 char weft__main_name[] = "MainThread";
 
-static _Thread_local struct weft_thread *tls_self;
-static _Thread_local uint64_t tls_ident;
-static _Thread_local bool tls_ending; /* weft__thread_end has begun */
+static WEFT__THREAD_LOCAL struct weft_thread *tls_self;
+static WEFT__THREAD_LOCAL uint64_t tls_ident;
+static WEFT__THREAD_LOCAL bool tls_ending; /* weft__thread_end has begun */
 
 /* Every live record, for the debug tools (self.h). */
 static uintptr_t records_lock;
 static weft__list records;
 
 /* Registered work, read with acquire loads: a slot may be filled while
- * other threads already end or fork. */
-static _Atomic(void (*)(struct weft_thread *)) end_work[WEFT__END_SLOTS];
-static _Atomic(const weft__fork_hooks *) fork_work[WEFT__FORK_SLOTS];
+ * other threads already end or fork. end_work holds function pointers as
+ * words. */
+static uintptr_t end_work[WEFT__END_SLOTS];
+static void *fork_work[WEFT__FORK_SLOTS];
+
+static const weft__fork_hooks *fork_hooks(int i) {
+  return weft__atomic_load_ptr(&fork_work[i], memory_order_acquire);
+}
+
+typedef void (*end_fn)(struct weft_thread *t);
+static end_fn end_hook(int slot) {
+  return (end_fn)weft__atomic_load(&end_work[slot], memory_order_acquire);
+}
 
 uint64_t weft__new_ident(void) {
   return weft__fetch_add(&ident_counter, 1, memory_order_relaxed) + 1;
@@ -72,14 +82,14 @@ static void on_thread_exit(void *arg) {
 
 static void on_before_fork(void) {
   for (int i = 0; i < WEFT__FORK_SLOTS; i++) {
-    const weft__fork_hooks *h = atomic_load_explicit(&fork_work[i], memory_order_acquire);
+    const weft__fork_hooks *h = fork_hooks(i);
     if (h) h->before();
   }
 }
 
 static void on_after_fork_parent(void) {
   for (int i = WEFT__FORK_SLOTS; i-- > 0;) {
-    const weft__fork_hooks *h = atomic_load_explicit(&fork_work[i], memory_order_acquire);
+    const weft__fork_hooks *h = fork_hooks(i);
     if (h) h->parent();
   }
 }
@@ -94,7 +104,7 @@ static void on_after_fork_child(void) {
     weft__parker_init(&me->parker); /* an unparker may have held its mutex */
   }
   for (int i = 0; i < WEFT__FORK_SLOTS; i++) {
-    const weft__fork_hooks *h = atomic_load_explicit(&fork_work[i], memory_order_acquire);
+    const weft__fork_hooks *h = fork_hooks(i);
     if (h) h->child();
   }
 }
@@ -103,11 +113,11 @@ static const weft__port_hooks port_hooks = {on_thread_start, on_thread_exit, on_
                                             on_after_fork_parent, on_after_fork_child};
 
 void weft__on_thread_end(int slot, void (*fn)(struct weft_thread *t)) {
-  atomic_store_explicit(&end_work[slot], fn, memory_order_release);
+  weft__atomic_store(&end_work[slot], (uintptr_t)fn, memory_order_release);
 }
 
 void weft__on_fork(int slot, const weft__fork_hooks *h) {
-  atomic_store_explicit(&fork_work[slot], h, memory_order_release);
+  weft__atomic_store_ptr(&fork_work[slot], (void *)h, memory_order_release);
 }
 
 /* -- bring-up -- */
@@ -274,15 +284,13 @@ struct weft_thread *weft__self(void) {
 }
 
 void weft__thread_end(struct weft_thread *t) {
-  void (*locals)(struct weft_thread *) =
-      atomic_load_explicit(&end_work[WEFT__END_LOCALS], memory_order_acquire);
+  end_fn locals = end_hook(WEFT__END_LOCALS);
   if (locals) locals(t); /* destructors may still use weft (and park) */
   weft__self_arm_exit(NULL);
   unlist_record(t);
   tls_ending = true;
   tls_self = NULL;
-  void (*end)(struct weft_thread *) =
-      atomic_load_explicit(&end_work[WEFT__END_RECORD], memory_order_acquire);
+  end_fn end = end_hook(WEFT__END_RECORD);
   if (end)
     end(t);
   else

@@ -5,6 +5,7 @@
  * the waiter, or the waiter's park sees the new value and does not sleep. */
 #include "park.h"
 #include "self.h"
+#include "tsan.h"
 
 #include <limits.h>
 
@@ -29,7 +30,7 @@ static bool try_take(weft_sem *s) {
   return false;
 }
 
-int weft_sem_acquire(weft_sem *s, double timeout) {
+static int do_sem_acquire(weft_sem *s, double timeout) {
   if (!s || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   if (try_take(s)) return WEFT_OK;
   if (timeout == 0) return WEFT_TIMEOUT;
@@ -45,7 +46,11 @@ int weft_sem_acquire(weft_sem *s, double timeout) {
   }
 }
 
-int weft_sem_release(weft_sem *s, unsigned n) {
+int weft_sem_acquire(weft_sem *s, double timeout) {
+  return weft__tsan_acquired(s, do_sem_acquire(s, timeout));
+}
+
+static int do_sem_release(weft_sem *s, unsigned n) {
   if (!s || n == 0) return WEFT_EINVAL;
   uintptr_t max = s->bounded_ ? s->max_ : UINT_MAX;
   uintptr_t v = weft__load(&s->value_, memory_order_relaxed);
@@ -56,6 +61,11 @@ int weft_sem_release(weft_sem *s, unsigned n) {
   for (uintptr_t i = 0; i < n && i < waiting; i++)
     if (!weft__unpark_one(&s->value_, NULL, NULL)) break;
   return WEFT_OK;
+}
+
+int weft_sem_release(weft_sem *s, unsigned n) {
+  weft__tsan_release(s);
+  return do_sem_release(s, n);
 }
 
 unsigned weft_sem_value(const weft_sem *s) {

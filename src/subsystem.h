@@ -31,7 +31,7 @@ typedef struct weft__subsystem {
    * wait's last look; and let them go before the lock is released. */
   void (*lock_more)(void);
   void (*unlock_more)(void);
-  struct weft__subsystem *_Atomic next; /* process.c's */
+  void *next; /* process.c's: the next subsystem, an atomic pointer */
 } weft__subsystem;
 
 enum { WEFT__ORDER_THREADS, WEFT__ORDER_TIMERS, WEFT__ORDER_POOL, WEFT__ORDER_LOCALS };

@@ -14,6 +14,7 @@
 #include "park.h"
 #include "subsystem.h"
 #include "thread.h"
+#include "tsan.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -87,6 +88,7 @@ static void free_name(char *name) {
 static void record_end(struct weft_thread *t) {
   registry_remove(t);
   assert(weft__load(&t->state, memory_order_relaxed) == WEFT__ALIVE || t->kind == WEFT__KIND_MAIN);
+  weft__tsan_release(t); /* its work, for its joiners */
   weft__store(&t->state, WEFT__DONE, memory_order_release);
   weft__unpark_all(&t->state);
   weft__record_unref(t, false);
@@ -127,6 +129,7 @@ static int wait_threads(int64_t deadline, bool try_only, bool *waited) {
 static void finish_main(void) {
   struct weft_thread *m = main_thread;
   if (weft__load(&m->state, memory_order_acquire) == WEFT__DONE) return;
+  weft__tsan_release(m);
   weft__store(&m->state, WEFT__DONE, memory_order_release);
   weft__unpark_all(&m->state);
 }
@@ -484,7 +487,7 @@ int weft_thread_join(weft_thread *t, double timeout) {
   if (t == weft__self_if_any()) return WEFT_EDEADLK;
   if (t->kind != WEFT__KIND_USER && t->kind != WEFT__KIND_MAIN) return WEFT_ESTATE;
   if (weft__load(&t->state, memory_order_acquire) == WEFT__NEW) return WEFT_ESTATE;
-  return join_until(t, weft__deadline(timeout), timeout == 0);
+  return weft__tsan_acquired(t, join_until(t, weft__deadline(timeout), timeout == 0));
 }
 
 bool weft_thread_is_alive(const weft_thread *t) {

@@ -18,6 +18,7 @@
 #include "lock.h"
 #include "subsystem.h"
 #include "thread.h"
+#include "tsan.h"
 
 #include <string.h>
 
@@ -61,7 +62,7 @@ static bool exiting;           /* the process is ending: periodic timers stop */
 static bool closed;            /* the exit wait is over: no more starts */
 
 /* The timer whose call this thread is running (helpers only). */
-static _Thread_local struct weft_timer *current;
+static WEFT__THREAD_LOCAL struct weft_timer *current;
 
 static struct weft_timer *timer_of(weft__link *l) {
   return l ? WEFT__CONTAINER(l, struct weft_timer, link) : NULL;
@@ -250,7 +251,9 @@ static void run(struct weft_thread *self, struct weft_timer *t) {
   weft_lock_release(&lock);
   if (self) self->daemon = t->daemon;
   current = t;
+  weft__tsan_acquire(t); /* what its starter did before start */
   t->fn(t->arg);
+  weft__tsan_release(t); /* what the call did, for its joiners */
   current = NULL;
   weft_lock_acquire(&lock, WEFT_FOREVER);
   struct weft_timer *done = after_call(t);
@@ -385,6 +388,7 @@ int weft_timer_set_daemon(weft_timer *t, bool daemon) {
 
 int weft_timer_start(weft_timer *t) {
   if (!t) return WEFT_EINVAL;
+  weft__tsan_release(t);
   register_once();
   weft__process_arm_exit();
   weft_lock_acquire(&lock, WEFT_FOREVER);
@@ -437,7 +441,7 @@ int weft_timer_cancel(weft_timer *t) {
   return status;
 }
 
-int weft_timer_join(weft_timer *t, double timeout) {
+static int join(weft_timer *t, double timeout) {
   if (!t || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   if (t == current) return WEFT_EDEADLK; /* from its own callback */
   uintptr_t s = weft__load(&t->state, memory_order_acquire);
@@ -451,6 +455,10 @@ int weft_timer_join(weft_timer *t, double timeout) {
     }
   }
   return WEFT_OK;
+}
+
+int weft_timer_join(weft_timer *t, double timeout) {
+  return weft__tsan_acquired(t, join(t, timeout));
 }
 
 /* -- process exit and fork -- */

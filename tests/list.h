@@ -4,6 +4,7 @@
  * line, exactly in this form. */
 WEFT_TEST(core, strerror, 10)
 WEFT_TEST(core, version, 10)
+WEFT_TEST(core, version_macros, 10)
 WEFT_TEST(core, backend, 10)
 WEFT_TEST(core, monotonic, 20)
 WEFT_TEST(core, sleep, 20)

@@ -43,6 +43,28 @@ void test_core_version(void) {
   CHECK_STR(v, TEST_EXPECTED_VERSION);
 }
 
+/* The compile-time version (weft_version.h) is the library's. */
+#if !WEFT_VERSION_AT_LEAST(0, 1, 0) || WEFT_VERSION_AT_LEAST(WEFT_VERSION_MAJOR + 1, 0, 0)
+#error "WEFT_VERSION_AT_LEAST is wrong in #if"
+#endif
+void test_core_version_macros(void) {
+  char numbers[64];
+  snprintf(numbers, sizeof numbers, "%d.%d.%d", WEFT_VERSION_MAJOR, WEFT_VERSION_MINOR,
+           WEFT_VERSION_PATCH);
+  CHECK_STR(weft_version(), numbers);
+  CHECK_STR(weft_version(), WEFT_VERSION_STRING);
+  CHECK_STR(WEFT_VERSION_STRING, TEST_EXPECTED_VERSION);
+  const int major = WEFT_VERSION_MAJOR, minor = WEFT_VERSION_MINOR, patch = WEFT_VERSION_PATCH;
+  CHECK(WEFT_VERSION_AT_LEAST(major, minor, patch));
+  CHECK(WEFT_VERSION_AT_LEAST(0, 0, 0));
+  CHECK(!WEFT_VERSION_AT_LEAST(major, minor, patch + 1));
+  CHECK(!WEFT_VERSION_AT_LEAST(major, minor + 1, 0));
+  CHECK(!WEFT_VERSION_AT_LEAST(major + 1, 0, 0));
+  if (patch > 0) CHECK(WEFT_VERSION_AT_LEAST(major, minor, patch - 1));
+  if (minor > 0) CHECK(WEFT_VERSION_AT_LEAST(major, minor - 1, patch + 99));
+  if (major > 0) CHECK(WEFT_VERSION_AT_LEAST(major - 1, minor + 99, patch + 99));
+}
+
 void test_core_backend(void) {
   const char *b = weft_backend();
   CHECK(b != NULL);

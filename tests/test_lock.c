@@ -281,7 +281,7 @@ static void race_acquire(void *arg) {
 
 void test_lock_release_race(void) {
   static release_race r;
-  r.rounds = test_scaled(2000);
+  r.rounds = test_scaled(1000);
   weft_thread *t[3] = {test_spawn(race_release, &r), test_spawn(race_release, &r),
                        test_spawn(race_acquire, &r)};
   for (int round = 1; round <= r.rounds; round++) {

@@ -434,7 +434,7 @@ static void racer(void *arg) {
   race *r = s->r;
   for (int seen = 0;;) {
     while (atomic_load(&r->go) == seen && !atomic_load(&r->quit))
-      ;
+      weft_yield(); /* two spinners and the main thread share two CPUs */
     if (atomic_load(&r->quit)) return;
     seen = atomic_load(&r->go);
     r->status[s->me] =

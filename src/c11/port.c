@@ -169,30 +169,10 @@ int weft__port_atexit(void (*fn)(void)) {
   return atexit(fn) == 0 ? WEFT_OK : WEFT_ENOMEM;
 }
 
-static _Thread_local void *tls_slot;
-
-void *weft__port_tls_get(void) {
-  return tls_slot;
-}
-
-void weft__port_tls_set(void *p) {
-  tls_slot = p;
-}
-
 /* -- scheduling: C11 has none; Linux's by TID where configure found it
  * (unix.h) -- */
 
 int weft__port_set_priority(uint64_t native_id, bool self, int level) {
   (void)self;
   return weft__unix_set_nice(native_id, level);
-}
-
-int weft__port_set_affinity(uint64_t native_id, bool self, const bool *cpus, size_t n) {
-  (void)self;
-  return weft__unix_set_affinity(native_id, cpus, n);
-}
-
-int weft__port_get_affinity(uint64_t native_id, bool self, bool *cpus, size_t n) {
-  (void)self;
-  return weft__unix_get_affinity(native_id, cpus, n);
 }

@@ -20,10 +20,6 @@
 #define PERMIT 1u
 #define ASLEEP 2u
 
-static _Atomic uint32_t *word(weft__parker *p) {
-  return (_Atomic uint32_t *)&p->word;
-}
-
 void weft__parker_init(weft__parker *p) {
   p->word = EMPTY;
 }
@@ -35,31 +31,27 @@ void weft__parker_destroy(weft__parker *p) {
 int weft__parker_park(weft__parker *p, int64_t deadline) {
   for (;;) {
     uint32_t v = PERMIT;
-    if (atomic_compare_exchange_strong_explicit(word(p), &v, EMPTY, memory_order_acquire,
-                                                memory_order_relaxed))
-      return WEFT_OK;
+    if (weft__atomic_cas32(&p->word, &v, EMPTY, memory_order_acquire)) return WEFT_OK;
     struct timespec ts, *timeout = NULL;
     if (deadline != WEFT__FOREVER) {
       int64_t left = deadline - weft__port_now();
       if (left <= 0) /* take a permit that raced in; else give up */
-        return atomic_exchange_explicit(word(p), EMPTY, memory_order_acquire) == PERMIT
+        return weft__atomic_exchange32(&p->word, EMPTY, memory_order_acquire) == PERMIT
                    ? WEFT_OK
                    : WEFT_TIMEOUT;
       ts = weft__timespec(left);
       timeout = &ts;
     }
     v = EMPTY;
-    if (!atomic_compare_exchange_strong_explicit(word(p), &v, ASLEEP, memory_order_relaxed,
-                                                 memory_order_relaxed) &&
-        v != ASLEEP)
+    if (!weft__atomic_cas32(&p->word, &v, ASLEEP, memory_order_relaxed) && v != ASLEEP)
       continue; /* a permit arrived */
-    syscall(SYS_futex, word(p), FUTEX_WAIT_PRIVATE, ASLEEP, timeout, NULL, 0);
+    syscall(SYS_futex, &p->word, FUTEX_WAIT_PRIVATE, ASLEEP, timeout, NULL, 0);
   }
 }
 
 void weft__parker_unpark(weft__parker *p) {
-  if (atomic_exchange_explicit(word(p), PERMIT, memory_order_release) == ASLEEP)
-    syscall(SYS_futex, word(p), FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  if (weft__atomic_exchange32(&p->word, PERMIT, memory_order_release) == ASLEEP)
+    syscall(SYS_futex, &p->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 #else /* mutex + condition variable */

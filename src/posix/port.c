@@ -151,16 +151,6 @@ unsigned weft__port_cpu_count(void) {
   return 1;
 }
 
-static _Thread_local void *tls_slot;
-
-void *weft__port_tls_get(void) {
-  return tls_slot;
-}
-
-void weft__port_tls_set(void *p) {
-  tls_slot = p;
-}
-
 /* -- scheduling: Linux by TID (unix.h); macOS the calling thread's QoS
  * class; elsewhere nothing portable -- */
 
@@ -175,14 +165,4 @@ int weft__port_set_priority(uint64_t native_id, bool self, int level) {
   (void)self;
   return weft__unix_set_nice(native_id, level);
 #endif
-}
-
-int weft__port_set_affinity(uint64_t native_id, bool self, const bool *cpus, size_t n) {
-  (void)self;
-  return weft__unix_set_affinity(native_id, cpus, n);
-}
-
-int weft__port_get_affinity(uint64_t native_id, bool self, bool *cpus, size_t n) {
-  (void)self;
-  return weft__unix_get_affinity(native_id, cpus, n);
 }

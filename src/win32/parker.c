@@ -4,12 +4,8 @@
 
 enum { EMPTY = 0, PERMIT = 1 };
 
-static _Atomic uint32_t *word_of(weft__parker *p) {
-  return (_Atomic uint32_t *)&p->word;
-}
-
 void weft__parker_init(weft__parker *p) {
-  atomic_store_explicit(word_of(p), EMPTY, memory_order_relaxed);
+  weft__atomic_store32(&p->word, EMPTY, memory_order_relaxed);
 }
 
 void weft__parker_destroy(weft__parker *p) {
@@ -25,7 +21,7 @@ static DWORD wait_ms(int64_t deadline, int64_t now) {
  * a little before the QPC deadline: loop on the permit and on the clock. */
 int weft__parker_park(weft__parker *p, int64_t deadline) {
   for (;;) {
-    if (atomic_exchange_explicit(word_of(p), EMPTY, memory_order_acquire) == PERMIT) return WEFT_OK;
+    if (weft__atomic_exchange32(&p->word, EMPTY, memory_order_acquire) == PERMIT) return WEFT_OK;
     int64_t now = deadline == WEFT__FOREVER ? 0 : weft__port_now();
     if (now >= deadline) return WEFT_TIMEOUT;
     uint32_t empty = EMPTY;
@@ -36,6 +32,6 @@ int weft__parker_park(weft__parker *p, int64_t deadline) {
 /* The wake only names the address: it is harmless if the owner has
  * already consumed the permit and moved on. */
 void weft__parker_unpark(weft__parker *p) {
-  atomic_store_explicit(word_of(p), PERMIT, memory_order_release);
+  weft__atomic_store32(&p->word, PERMIT, memory_order_release);
   WakeByAddressSingle(&p->word);
 }

@@ -92,16 +92,16 @@ int64_t weft__port_wall_now(void) {
 
 /* -- clock and sleep -- */
 
-static _Atomic int64_t qpc_hz;
+static uint64_t qpc_hz;
 
 /* Read lazily: weft_monotonic() may run in another constructor, before
  * weft__port_init. QueryPerformanceFrequency cannot fail since XP. */
 static int64_t qpc_frequency(void) {
-  int64_t hz = atomic_load_explicit(&qpc_hz, memory_order_relaxed);
+  int64_t hz = (int64_t)weft__atomic_load64(&qpc_hz, memory_order_relaxed);
   if (hz) return hz;
   LARGE_INTEGER f;
   QueryPerformanceFrequency(&f);
-  atomic_store_explicit(&qpc_hz, f.QuadPart, memory_order_relaxed);
+  weft__atomic_store64(&qpc_hz, (uint64_t)f.QuadPart, memory_order_relaxed);
   return f.QuadPart;
 }
 
@@ -120,17 +120,17 @@ int64_t weft__port_now(void) {
 #endif
 
 enum { HIRES_UNKNOWN, HIRES_YES, HIRES_NO };
-static _Atomic int hires_timer = HIRES_UNKNOWN;
+static uint32_t hires_timer = HIRES_UNKNOWN;
 
 /* Sleep() ends on the scheduler tick (15.6 ms by default); a
  * high-resolution timer ends within about a millisecond. Relative timers
  * follow the interrupt clock, so the wall clock cannot stretch them. */
 static bool sleep_hires(int64_t ns) {
-  if (atomic_load_explicit(&hires_timer, memory_order_relaxed) == HIRES_NO) return false;
+  if (weft__atomic_load32(&hires_timer, memory_order_relaxed) == HIRES_NO) return false;
   HANDLE timer =
       CreateWaitableTimerExW(NULL, NULL, CREATE_WAITABLE_TIMER_HIGH_RESOLUTION, TIMER_ALL_ACCESS);
   if (!timer) {
-    atomic_store_explicit(&hires_timer, HIRES_NO, memory_order_relaxed);
+    weft__atomic_store32(&hires_timer, HIRES_NO, memory_order_relaxed);
     return false;
   }
   LARGE_INTEGER due; /* negative: relative, in 100 ns units, rounded up */
@@ -138,7 +138,7 @@ static bool sleep_hires(int64_t ns) {
   bool ok = SetWaitableTimer(timer, &due, 0, NULL, NULL, FALSE) &&
             WaitForSingleObject(timer, INFINITE) == WAIT_OBJECT_0;
   CloseHandle(timer);
-  if (ok) atomic_store_explicit(&hires_timer, HIRES_YES, memory_order_relaxed);
+  if (ok) weft__atomic_store32(&hires_timer, HIRES_YES, memory_order_relaxed);
   return ok;
 }
 

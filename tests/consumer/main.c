@@ -1,5 +1,6 @@
-/* Uses an installed weft the way a user would: version, backend, and one
- * thread started and joined. argv[1], if given, is the backend to expect. */
+/* Uses an installed weft the way a user would: version (the installed
+ * weft_version.h agrees with the library), backend, and one thread started
+ * and joined. argv[1], if given, is the backend to expect. */
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,13 @@ static void set_flag(void *arg) { *(int *)arg = 1; }
 int main(int argc, char **argv) {
   const char *backend = weft_backend();
   printf("weft %s, backend %s\n", weft_version(), backend);
+#if !WEFT_VERSION_AT_LEAST(0, 1, 0)
+#error "weft_version.h: WEFT_VERSION_AT_LEAST(0, 1, 0) is false"
+#endif
+  if (strcmp(weft_version(), WEFT_VERSION_STRING) != 0) {
+    fprintf(stderr, "the header says %s, the library %s\n", WEFT_VERSION_STRING, weft_version());
+    return 1;
+  }
   if (argc > 1 && strcmp(backend, argv[1]) != 0) {
     fprintf(stderr, "expected backend %s, got %s\n", argv[1], backend);
     return 1;
