@@ -204,7 +204,7 @@ if(WEFT_TSAN_CONSUMER)
   # use, an error on data touched without its lock.
   if(CMAKE_C_COMPILER_ID MATCHES "Clang")
     set(tsa "${CMAKE_C_COMPILER}" -fsyntax-only -Wthread-safety -Werror
-            -I${PROJECT_SOURCE_DIR}/include)
+            -I${PROJECT_SOURCE_DIR}/include -I${WEFT_GENERATED_INCLUDE_DIR})
     weft_add_test(NAME weft.tsa.clean LABELS tsan
       COMMAND ${tsa} ${PROJECT_SOURCE_DIR}/tests/tsan/tsa_ok.c)
     weft_add_test(NAME weft.tsa.misuse_reported LABELS tsan

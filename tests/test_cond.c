@@ -63,7 +63,13 @@ static void party_run(void *arg) {
   test_flag_set(&p->entered);
   int r = weft_cond_wait(p->c, p->timeout);
   CHECK(r == WEFT_OK || r == WEFT_TIMEOUT);
-  if (p->log) atomic_store(&p->log->order[atomic_fetch_add(&p->log->n, 1)], p->id);
+  if (p->log) {
+    /* Under the lock again: write the slot first, then publish the count,
+     * so a reader that sees the count sees the id too. */
+    int at = atomic_load(&p->log->n);
+    atomic_store(&p->log->order[at], p->id);
+    atomic_store(&p->log->n, at + 1);
+  }
   atomic_store(&p->status, r);
   /* A plain lock has no owner: one release too many could free another
    * party's hold, so only an rlock's depth is checked here. */
