@@ -1,7 +1,9 @@
 /* The lock area: weft_lock against the raw mutex (pthread_mutex_t, mtx_t,
  * an exclusive SRWLOCK).
  *
- * 1. lock+unlock on one thread, ns per pair.
+ * 1. lock+unlock on one thread, ns per pair; and again with lock-order
+ *    checking on for weft's side (weft_set_debug), which must add at most
+ *    200 ns per pair.
  * 2. Contended, as a user's program runs it: N threads (2, 4, 16, 64),
  *    unpinned, for a fixed time window; each operation takes the lock,
  *    increments a shared counter and does a few dozen ns of work on shared
@@ -61,12 +63,17 @@ static void run_side(int side, lock_worker *w) {
 
 /* -- 1. uncontended lock+unlock -- */
 
+/* ctx set: weft's side runs with lock-order checking on. */
 static cost sample_uncontended(const job *j) {
+  bool order = j->ctx && j->side == WEFT_SIDE;
+  if (order && weft_set_debug(WEFT_DEBUG_LOCK_ORDER, 0) != WEFT_OK)
+    bench_fail("cannot turn lock order on", j->side);
   shared.counter = 0;
   lock_worker w = {.shared = &shared, .n = j->n};
   meter m = bench_start();
   run_side(j->side, &w);
   cost c = bench_stop(m, (double)j->n);
+  if (order) weft_set_debug(0, 0);
   if (w.bad) bench_fail("lock or unlock failed", j->side);
   if (shared.counter != j->n) bench_fail("uncontended count is wrong", j->side);
   return c;
@@ -253,12 +260,33 @@ static void run_uncontended(const bench_config *cfg) {
                         .precision = 2,
                         .goal = 1.00,
                         .cpu_goal = 1.00};
+  static const row order = {.name = "lock+unlock, 1 thread, lock order on",
+                            .benchmark = "lock.uncontended",
+                            .variant = "lock-order",
+                            .metric = "time",
+                            .threads = 1,
+                            .unit = "ns",
+                            .scale = 1e9,
+                            .precision = 2};
   if (!bench_wanted(r.name)) return;
   job j = {.threads = 1};
   j.n = bench_calibrate(sample_uncontended, j, 1024, cfg->lock_sample);
   cost c[2];
   bench_measure(sample_uncontended, j, cfg->repeats, c);
   bench_print_row(&r, c, NULL);
+  if (!bench_wanted(order.name)) return;
+  job checked = j;
+  checked.ctx = &order;
+  cost k[2];
+  bench_measure(sample_uncontended, checked, cfg->repeats, k);
+  /* CPU time per pair: on a loaded machine it wanders far less than wall
+   * time (a single thread that is not running is not charged). */
+  bool cpu = k[0].cpu == k[0].cpu && c[0].cpu == c[0].cpu;
+  double extra = (cpu ? k[0].cpu - c[0].cpu : k[0].wall - c[0].wall) * 1e9;
+  char note[96];
+  snprintf(note, sizeof note, "checking adds %.1f ns%s a pair (goal <= 200): %s", extra,
+           cpu ? " of CPU" : "", extra <= 200 ? "met" : "MISSED");
+  bench_print_row(&order, k, note);
 }
 
 static void run_contended(const bench_config *cfg, unsigned threads) {

@@ -131,6 +131,28 @@ weft_probe(WEFT_HAVE_QOS_CLASS "
 #include <pthread.h>
 #include <pthread/qos.h>
 int main(void) { return pthread_set_qos_class_self_np(QOS_CLASS_DEFAULT, 0); }")
+
+# The debug tools: code addresses as symbols (dladdr, in libdl before
+# glibc 2.34) and, for c11, a signal that wakes the dump helper (posix
+# requires sigaction anyway).
+set(_weft_libs_before_dl ${WEFT_PORT_LIBRARIES})
+list(APPEND WEFT_PORT_LIBRARIES ${CMAKE_DL_LIBS})
+weft_probe(WEFT_HAVE_DLADDR "
+#include <dlfcn.h>
+int main(void) { Dl_info i; return dladdr((void *)&i, &i); }")
+if("WEFT_HAVE_DLADDR" IN_LIST WEFT_PORT_DEFINITIONS AND CMAKE_DL_LIBS)
+  string(APPEND WEFT_PC_LIBS " -l${CMAKE_DL_LIBS}")
+else()
+  set(WEFT_PORT_LIBRARIES ${_weft_libs_before_dl})
+endif()
+if(WEFT_BACKEND STREQUAL "c11")
+  weft_probe(WEFT_HAVE_SIGACTION "
+#include <signal.h>
+#include <unistd.h>
+static void h(int s) { (void)s; }
+int main(void) { struct sigaction a = {0}; int p[2]; a.sa_handler = h;
+  return sigaction(SIGUSR1, &a, 0) + pipe(p) + (int)getpid(); }")
+endif()
 weft_probe(WEFT_HAVE_SYSCONF_NPROCESSORS "
 #include <unistd.h>
 int main(void) { return (int)sysconf(_SC_NPROCESSORS_ONLN); }")

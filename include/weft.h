@@ -649,6 +649,73 @@ WEFT_API int weft_as_completed_next(weft_as_completed *it, double timeout, weft_
 /* Free the iterator and drop its references to the futures. */
 WEFT_API void weft_as_completed_free(weft_as_completed *it);
 
+/* ---- Seeing inside: dump, lock order, contention ------------------------ */
+
+/* Where reports go: write(text, len, arg) gets each piece of the text in
+ * order (not NUL-terminated; pieces end at line ends). */
+typedef void (*weft_write_fn)(const char *text, size_t len, void *arg);
+
+/* Write one block per thread weft knows (main, weft threads, Dummy and
+ * foreign threads that used weft, weft's helpers), in ident order: its
+ * name, ident, native id, daemon flag and state: running, or waiting how
+ * long on what (the kind and name or address of the object, with what the
+ * thread saw as it parked: an rlock's owner, a semaphore's value, a
+ * barrier's n/parties, a queue's size, the thread joined, the worker that
+ * runs a future, a latch's count), plus, with lock
+ * order or the watchdog on, the locks it holds. A snapshot taken without
+ * stopping anyone. It allocates nothing, and takes no lock that a waiting
+ * thread could hold. WEFT_EINVAL for a NULL write. */
+WEFT_API int weft_dump(weft_write_fn write, void *arg);
+/* weft_dump to stderr. */
+WEFT_API int weft_dump_stderr(void);
+/* Dump to the report function (weft_set_report) each time signal sig
+ * arrives: the handler only writes a byte to a pipe; a helper thread
+ * ("weft-dump") does the dump. Replaces sig's handler. posix, and c11 where
+ * the platform has sigaction; elsewhere WEFT_ENOTSUP. WEFT_EINVAL for a
+ * signal that cannot be caught; after fork, call it again in the child. */
+WEFT_API int weft_dump_on_signal(int sig);
+/* Give object (any weft object, or anything else) a name that reports show
+ * beside its address (copied; cut to 63 bytes). A NULL name forgets the
+ * object: its name, its lock-order edges and its contention counts (do so
+ * before its storage is reused for another lock). WEFT_EINVAL for a NULL
+ * object, WEFT_ENOMEM. */
+WEFT_API int weft_debug_name(const void *object, const char *name);
+
+/* Tools for weft_set_debug (all off by default). */
+enum {
+  WEFT_DEBUG_LOCK_ORDER = 1, /* check lock order: report potential deadlocks */
+  WEFT_DEBUG_CONTENTION = 2, /* count acquisitions, contention and waits per lock */
+  WEFT_DEBUG_ABORT = 4       /* abort() after a lock-order or deadlock report */
+};
+/* Turn the tools on or off (0, 0: all off). Lock order tracks every lock,
+ * rlock and condition lock each thread holds, with the code address that
+ * took it, and a graph of "held A while acquiring B" (for waits that can
+ * block, not for timeout 0); an acquire that would close a cycle is
+ * reported once, before anything deadlocks: "potential deadlock", both
+ * threads, both locks, both sites. hang_seconds > 0 starts a watchdog
+ * ("weft-watchdog"): a wait longer than that (sleeps aside) prints the dump
+ * once, with the cycle of threads waiting for each other through locks,
+ * joins and futures, if there is one. The environment variable WEFT_DEBUG
+ * sets the same at load, e.g. WEFT_DEBUG=lock-order,contention,hang=10 (and
+ * abort); with contention it also prints the report at exit (and with hang
+ * the watchdog starts at load: weft has allocated, so weft_set_allocator
+ * then returns WEFT_ESTATE). A lock is
+ * known by its address: storage reused for another lock inherits its
+ * order (forget it with weft_debug_name(obj, NULL)). WEFT_EINVAL for
+ * unknown flags or a NaN, negative or infinite hang_seconds; WEFT_EAGAIN
+ * or WEFT_ENOMEM if the watchdog could not start. */
+WEFT_API int weft_set_debug(unsigned flags, double hang_seconds);
+/* Where lock-order reports, watchdog reports and signal dumps go (write
+ * NULL: stderr, the default). write runs in the thread that found the
+ * problem, with tracking paused in it. */
+WEFT_API void weft_set_report(weft_write_fn write, void *arg);
+/* Write the contention counts, the locks that waited longest in total
+ * first, at most top_n of them (0: all): acquisitions, contended ones
+ * (the lock was held), total and longest wait. Only what was counted
+ * while WEFT_DEBUG_CONTENTION was on. WEFT_EINVAL for a NULL write,
+ * WEFT_ENOMEM. */
+WEFT_API int weft_contention_report(weft_write_fn write, void *arg, size_t top_n);
+
 #ifdef __cplusplus
 }
 #endif

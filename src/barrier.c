@@ -7,11 +7,13 @@
  * opens the barrier again. Every state change wakes everyone parked on the
  * queue word, and each re-checks what it waits for. */
 #include "lock.h"
+#include "self.h"
 
 enum { FILLING, ACTION, DRAINING, RESETTING, BROKEN };
 
 /* Park until woken or the deadline, with the lock released meanwhile. */
 static int sleep_unlocked(weft_barrier *b, int64_t deadline) {
+  weft__waiting(WEFT__WAIT_BARRIER, b, b->count_, b->parties_);
   return weft__park_unlocking(&b->queue_, &b->lock_, deadline, true) == WEFT__PARK_TIMEOUT
              ? WEFT_TIMEOUT
              : WEFT_OK;

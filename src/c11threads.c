@@ -5,6 +5,7 @@
  * it. */
 #define WEFT_C11_IMPLEMENTATION
 #include "lock.h"
+#include "self.h"
 #include "weft/threads.h"
 
 #include <time.h>
@@ -258,6 +259,7 @@ static int wait_for(weft_c11_cnd_t *cond, weft_c11_mtx_t *mtx, double timeout) {
       recursive(mtx) ? weft_rlock_is_owned(&mtx->lock_) : weft_lock_locked(&mtx->lock_.lock_);
   if (!held) return weft_c11_thrd_error;
   saved s = {mtx, 0};
+  weft__waiting(WEFT__WAIT_COND, cond, 0, 0);
   int r = weft__park_then(&cond->queue_, unlock_all, &s, weft__deadline(timeout), NULL, true);
   if (r == WEFT_ENOMEM) { /* no record for this thread: a spurious wake-up after a nap */
     unlock_all(&s);

@@ -10,6 +10,7 @@
  * the lock over to one that has waited long), so each hand-off costs one
  * wake-up, not two. */
 #include "lock.h"
+#include "self.h"
 #include "tsan.h"
 
 enum { OWN_RLOCK, PLAIN_LOCK, CALLER_RLOCK };
@@ -47,8 +48,9 @@ void weft_cond_init_rlock(weft_cond *c, weft_rlock *r) {
 
 int weft_cond_acquire(weft_cond *c, double timeout) {
   if (!c) return WEFT_EINVAL;
-  if (c->kind_ == PLAIN_LOCK) return weft_lock_acquire(c->lock_, timeout);
-  return weft_rlock_acquire(rlock_of(c), timeout);
+  if (c->kind_ == PLAIN_LOCK)
+    return weft__lock_acquire_as(c->lock_, timeout, WEFT__WAIT_LOCK, WEFT__SITE());
+  return weft__rlock_acquire_from(rlock_of(c), timeout, WEFT__SITE());
 }
 
 int weft_cond_release(weft_cond *c) {
@@ -66,6 +68,7 @@ static bool held(weft_cond *c) {
 typedef struct saved {
   weft_cond *c;
   uint32_t depth;
+  const void *site; /* the user's wait, for the debug tools */
 } saved;
 
 /* Runs once the waiter is queued: let go of the lock entirely. */
@@ -80,16 +83,21 @@ static void release_all(void *arg) {
 
 /* held: a release already handed the underlying lock to this thread. */
 static void reacquire(saved *s, bool held) {
-  if (!held)
-    weft_lock_acquire(lock_of(s->c), WEFT_FOREVER);
-  else
+  unsigned kind = s->c->kind_ == PLAIN_LOCK ? WEFT__WAIT_LOCK : WEFT__WAIT_RLOCK;
+  if (!held) {
+    weft__lock_acquire_as(lock_of(s->c), WEFT_FOREVER, kind, s->site);
+  } else {
     weft__tsan_acquire(lock_of(s->c)); /* as weft_lock_acquire would */
+    weft__lock_handed(lock_of(s->c), kind, s->site);
+  }
   if (s->c->kind_ != PLAIN_LOCK) weft__rlock_restore(rlock_of(s->c), s->depth);
 }
 
-static int wait_until(weft_cond *c, int64_t deadline) {
-  saved s = {c, 0};
+static int wait_until(weft_cond *c, int64_t deadline, const void *site) {
+  saved s = {c, 0, site};
   weft__lock_waiter w = {weft__port_now(), false}; /* if moved onto the lock */
+  struct weft_thread *self = weft__self();
+  if (self) weft__wait_set(self, WEFT__WAIT_COND, c, 0, 0, w.since);
   int r = weft__park_then(&c->queue_, release_all, &s, deadline, &w, true);
   if (r == WEFT_ENOMEM) return r; /* never queued: the lock is still held */
   reacquire(&s, w.handed_off);
@@ -99,16 +107,17 @@ static int wait_until(weft_cond *c, int64_t deadline) {
 int weft_cond_wait(weft_cond *c, double timeout) {
   if (!c || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   if (!held(c)) return WEFT_EPERM;
-  return wait_until(c, weft__deadline(timeout));
+  return wait_until(c, weft__deadline(timeout), WEFT__SITE());
 }
 
 int weft_cond_wait_for(weft_cond *c, bool (*pred)(void *), void *arg, double timeout) {
   if (!c || !pred || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   if (!held(c)) return WEFT_EPERM;
   int64_t deadline = weft__deadline(timeout);
+  const void *site = WEFT__SITE();
   while (!pred(arg)) {
     if (weft__port_now() >= deadline) return WEFT_TIMEOUT;
-    int r = wait_until(c, deadline);
+    int r = wait_until(c, deadline, site);
     if (r == WEFT_ENOMEM) return r;
   }
   return WEFT_OK;

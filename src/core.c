@@ -1,4 +1,5 @@
-/* Process-wide calls: status names, version, clock, sleep, allocator. */
+/* Process-wide calls: status names, version, clock, allocator (weft_sleep
+ * is the self layer's: a dump shows a thread that sleeps). */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -74,16 +75,6 @@ int64_t weft__deadline(double timeout) {
   double ns = timeout * 1e9;
   int64_t whole = (int64_t)ns;
   return weft__port_now() + whole + ((double)whole < ns);
-}
-
-int weft_sleep(double seconds) {
-  if (seconds != seconds || seconds < 0) return WEFT_EINVAL;
-  int64_t deadline = weft__deadline(seconds);
-  for (;;) {
-    int64_t left = deadline - weft__port_now();
-    if (left <= 0) return WEFT_OK;
-    weft__port_sleep(left);
-  }
 }
 
 /* -- allocator --

@@ -8,6 +8,7 @@
  * began after the flag was cleared again (that wait parks after the step and
  * is not among those woken). */
 #include "park.h"
+#include "self.h"
 #include "tsan.h"
 
 #define SET ((uintptr_t)1)
@@ -54,6 +55,7 @@ static int do_event_wait(weft_event *e, double timeout) {
   for (;;) {
     if (v & SET) return WEFT_OK;
     if (!(v & WAITERS) && !weft__cas(&e->state_, &v, v | WAITERS, memory_order_relaxed)) continue;
+    weft__waiting(WEFT__WAIT_EVENT, e, 0, 0);
     int r = weft__park(&e->state_, v | WAITERS, deadline, NULL);
     if (r == WEFT__PARK_OK) return WEFT_OK;
     v = weft__load(&e->state_, memory_order_acquire);

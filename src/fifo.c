@@ -15,6 +15,7 @@
  * sees the change: no wake-up is lost, and a steady stream makes no call
  * into the parking lot. */
 #include "fifo.h"
+#include "self.h"
 #include "tsan.h"
 
 #include <string.h>
@@ -49,6 +50,15 @@ static void wake(uintptr_t *waits, uintptr_t *seq, bool all) {
     weft__unpark_one(seq, NULL, NULL);
 }
 
+/* What a dump shows while the caller waits on seq (debug.h). */
+static void waiting_on(weft__fifo *f, const uintptr_t *seq) {
+  if (seq == &f->join_seq)
+    weft__waiting(WEFT__WAIT_QUEUE_JOIN, f->owner, load(&f->tail) - load(&f->done), 0);
+  else
+    weft__waiting(seq == &f->get_seq ? WEFT__WAIT_QUEUE_GET : WEFT__WAIT_QUEUE_PUT, f->owner,
+                  weft__fifo_size(f), f->maxsize);
+}
+
 /* Park on seq until woken or the deadline, unless ready(f) holds once this
  * thread is counted. It goes straight to sleep, without watching for a
  * wake-up first: a stream goes faster when the other side runs alone for a
@@ -57,7 +67,11 @@ static int await(weft__fifo *f, uintptr_t *waits, uintptr_t *seq, bool (*ready)(
                  int64_t deadline) {
   weft__fetch_add(waits, 1, memory_order_seq_cst);
   uintptr_t s = load(seq);
-  int r = ready(f) ? WEFT__PARK_AGAIN : weft__park_watch(seq, s, deadline, NULL, false);
+  int r = WEFT__PARK_AGAIN;
+  if (!ready(f)) {
+    waiting_on(f, seq);
+    r = weft__park_watch(seq, s, deadline, NULL, false);
+  }
   weft__fetch_sub(waits, 1, memory_order_relaxed);
   return r;
 }

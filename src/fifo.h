@@ -27,6 +27,7 @@ typedef struct weft__fifo {
   uintptr_t put_seq; /* a blocked putter parks on it; gets bump it */
   uintptr_t get_seq; /* a blocked getter parks on it; puts bump it */
   uintptr_t join_seq;
+  const void *owner; /* the weft_queue, as a dump names it */
   char pad1[WEFT__LINE];
   /* the producers' side */
   weft_lock put_lock;

@@ -18,6 +18,7 @@
  * order holds across threads too. The first callback lives in the future
  * itself: a future with one callback allocates nothing more. */
 #include "future.h"
+#include "self.h"
 #include "tsan.h"
 
 #include <string.h>
@@ -46,6 +47,7 @@ struct weft_future {
   bool calling;          /* done, and the completer is running its callbacks */
   callback *more, *last; /* the callbacks after the first, allocated */
   weft__list watches;
+  uintptr_t runner; /* atomic: ident of the worker running its task, for a dump */
 };
 
 static bool done_state(uintptr_t v) {
@@ -179,10 +181,17 @@ void weft__future_fork_reset(weft_future *f) {
   f->calling = false;
 }
 
+uint64_t weft__future_runner(const weft_future *f) {
+  return weft__load(&f->runner, memory_order_relaxed);
+}
+
 bool weft__future_start(weft_future *f) {
   uintptr_t v = weft__load(&f->state, memory_order_relaxed);
   while ((v & STATE) == PENDING)
-    if (weft__cas(&f->state, &v, (v & ~STATE) | RUNNING, memory_order_acquire)) return true;
+    if (weft__cas(&f->state, &v, (v & ~STATE) | RUNNING, memory_order_acquire)) {
+      weft__store(&f->runner, (uintptr_t)weft_get_ident(), memory_order_relaxed);
+      return true;
+    }
   assert((v & STATE) == CANCELLED);
   return false;
 }
@@ -286,6 +295,7 @@ int weft__future_wait_until(weft_future *f, int64_t deadline, bool try_only) {
   for (;;) {
     if (done_state(v)) return WEFT_OK;
     if (!(v & WAITERS) && !weft__cas(&f->state, &v, v | WAITERS, memory_order_relaxed)) continue;
+    weft__waiting(WEFT__WAIT_FUTURE, f, weft__load(&f->runner, memory_order_relaxed), 0);
     int r = weft__park(&f->state, v | WAITERS, deadline, NULL);
     v = state_of(f);
     if (done_state(v)) return WEFT_OK;

@@ -24,6 +24,8 @@ void weft__future_cancel_pending(weft_future *f);
 void weft__future_cancel_running(weft_future *f);
 void weft__future_fork_reset(weft_future *f);
 bool weft__future_is_done(const weft_future *f);
+/* The ident of the worker running f's task, 0 if none (for a dump). */
+uint64_t weft__future_runner(const weft_future *f);
 
 /* Wait until f is done (try_only: do not block): WEFT_OK or WEFT_TIMEOUT. */
 int weft__future_wait_until(weft_future *f, int64_t deadline, bool try_only);

@@ -5,6 +5,11 @@
  * reaches a higher one's work only through a function pointer that the
  * higher one registered with it):
  *
+ *   tools      debug.c dump.c seeing inside: the dump, lock order, the
+ *              lockorder.c    watchdog, contention (tools.h); the layers
+ *              contention.c   below tell them what threads wait on and hold
+ *              watchdog.c     only through their records and debug.h's
+ *              objtab.c text.c hooks, which debug.c registers
  *   names      c11threads.c   the C11 <threads.h> names (weft/threads.h)
  *   subsystems timer.c        timers (on helper threads from thread.c)
  *              pool.c         thread pools (on weft threads; future.h)
@@ -18,7 +23,8 @@
  *              future.c wait.c (future.h: what the pool needs of futures)
  *   lot        park.c         wait and wake on an address (park.h)
  *   self       self.c         the calling thread's record, idents, the
- *                             port's hooks (self.h)
+ *                             port's hooks (self.h); every live record and
+ *                             what each waits on (debug.h)
  *   base       core.c chaos.c internal.h list.h
  *   port       src/<backend>/ the OS (port.h)
  */

@@ -8,6 +8,7 @@
  * waits that were parked when the count reached zero (a wait that parks
  * after it sees the zero; one that parks before it is among those woken). */
 #include "park.h"
+#include "self.h"
 #include "tsan.h"
 
 #define WAITERS ((uintptr_t)1)
@@ -84,6 +85,7 @@ static int do_latch_wait(weft_latch *l, double timeout) {
   for (;;) {
     if (count_of(v) == 0) return WEFT_OK;
     if (!(v & WAITERS) && !weft__cas(&l->count_, &v, v | WAITERS, memory_order_relaxed)) continue;
+    weft__waiting(WEFT__WAIT_LATCH, l, count_of(v), 0);
     int r = weft__park(&l->count_, v | WAITERS, deadline, NULL);
     if (r == WEFT__PARK_OK) return WEFT_OK; /* only the count-down to zero wakes */
     v = weft__load(&l->count_, memory_order_acquire);

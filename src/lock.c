@@ -24,6 +24,7 @@
  * lock unusable until the woken thread runs, and one at every release would
  * make a convoy of all the waiters. */
 #include "lock.h"
+#include "self.h"
 #include "tsan.h"
 
 #define LOCKED ((uintptr_t)1)
@@ -68,7 +69,18 @@ static bool yield_acquire(weft_lock *l) {
   return false;
 }
 
-static int acquire_until(weft_lock *l, int64_t deadline) {
+/* What a dump shows while the caller waits for l (debug.h): an rlock's
+ * lock is its first member, so l is the rlock, whose owner it shows. */
+static void waiting_on(const weft_lock *l, unsigned kind, int64_t since) {
+  struct weft_thread *t = weft__self();
+  if (!t) return;
+  uintptr_t owner = 0;
+  if (kind == WEFT__WAIT_RLOCK)
+    owner = weft__load(&((const weft_rlock *)(const void *)l)->owner_, memory_order_relaxed);
+  weft__wait_set(t, kind, l, owner, 0, since);
+}
+
+static int acquire_until(weft_lock *l, int64_t deadline, unsigned kind) {
   if (yield_acquire(l)) return WEFT_OK;
   for (;;) {
     uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
@@ -83,6 +95,7 @@ static int acquire_until(weft_lock *l, int64_t deadline) {
       v = next;
     }
     weft__lock_waiter w = {weft__port_now(), false};
+    waiting_on(l, kind, w.since);
     /* no watching for the wake-up: a woken waiter races anyway */
     int r = weft__park_watch(&l->v_, v, deadline, &w, false);
     if (w.handed_off) return WEFT_OK;
@@ -98,24 +111,58 @@ static bool fast_acquire(weft_lock *l) {
   return !(v & LOCKED) && weft__cas(&l->v_, &v, v | LOCKED, memory_order_acquire);
 }
 
-static int do_lock_acquire(weft_lock *l, double timeout) {
+/* With a debug tool on (debug.h): the same acquire, told to the tools
+ * before it (lock order checks the new edge first, so that a cycle is
+ * reported before the wait that could deadlock) and once the lock is held.
+ * Contended means the lock was seen held. deadline 0: from timeout. */
+static WEFT__NOINLINE int observed_acquire(weft_lock *l, double timeout, int64_t deadline,
+                                           unsigned kind, const void *site) {
+  const weft__debug_hooks *h = weft__debug_hooks_get();
+  if (h) h->acquiring(l, kind, timeout != 0, site);
+  bool contended = !fast_acquire(l) && !try_acquire(l);
+  int64_t start = 0;
+  if (contended) {
+    if (timeout == 0) return WEFT_TIMEOUT;
+    start = weft__port_now();
+    int status = acquire_until(l, deadline ? deadline : weft__deadline(timeout), kind);
+    if (status != WEFT_OK) return status;
+  }
+  if (h) h->acquired(l, kind, site, contended, contended ? weft__port_now() - start : 0);
+  return WEFT_OK;
+}
+
+static int do_lock_acquire(weft_lock *l, double timeout, unsigned kind, const void *site) {
   if (!l || weft__bad_timeout(timeout)) return WEFT_EINVAL;
+  if (weft__debug_on()) return observed_acquire(l, timeout, 0, kind, site);
   if (fast_acquire(l)) return WEFT_OK;
   if (timeout == 0) return try_acquire(l) ? WEFT_OK : WEFT_TIMEOUT;
-  return acquire_until(l, weft__deadline(timeout));
+  return acquire_until(l, weft__deadline(timeout), kind);
+}
+
+int weft__lock_acquire_as(weft_lock *l, double timeout, unsigned kind, const void *site) {
+  return weft__tsan_acquired(l, do_lock_acquire(l, timeout, kind, site));
 }
 
 int weft_lock_acquire(weft_lock *l, double timeout) {
-  return weft__tsan_acquired(l, do_lock_acquire(l, timeout));
+  return weft__lock_acquire_as(l, timeout, WEFT__WAIT_LOCK, WEFT__SITE());
 }
 
-static int do__lock_acquire_until(weft_lock *l, int64_t deadline) {
+static int do__lock_acquire_until(weft_lock *l, int64_t deadline, const void *site) {
+  if (weft__debug_on()) return observed_acquire(l, WEFT_FOREVER, deadline, WEFT__WAIT_LOCK, site);
   if (fast_acquire(l)) return WEFT_OK;
-  return acquire_until(l, deadline);
+  return acquire_until(l, deadline, WEFT__WAIT_LOCK);
 }
 
 int weft__lock_acquire_until(weft_lock *l, int64_t deadline) {
-  return weft__tsan_acquired(l, do__lock_acquire_until(l, deadline));
+  return weft__tsan_acquired(l, do__lock_acquire_until(l, deadline, WEFT__SITE()));
+}
+
+void weft__lock_handed(weft_lock *l, unsigned kind, const void *site) {
+  if (!weft__debug_on()) return;
+  const weft__debug_hooks *h = weft__debug_hooks_get();
+  if (!h) return;
+  h->acquiring(l, kind, true, site);
+  h->acquired(l, kind, site, false, 0);
 }
 
 /* Runs under the parking lot's bucket lock, so no acquirer can park or
@@ -150,8 +197,7 @@ static bool on_unpark(void *arg, void *park_arg, bool more) {
   return true;
 }
 
-static int do_lock_release(weft_lock *l) {
-  if (!l) return WEFT_EINVAL;
+static int let_go(weft_lock *l) {
   uintptr_t v = LOCKED; /* the usual case; a failed CAS loads the truth */
   for (;;) {
     if (!(v & LOCKED)) return WEFT_ESTATE;
@@ -161,6 +207,20 @@ static int do_lock_release(weft_lock *l) {
   release r = {l, WEFT_OK};
   weft__unpark_one(&l->v_, on_unpark, &r);
   return r.status;
+}
+
+/* With a debug tool on: told before the lock goes, so that no other thread
+ * can take it and be told first. */
+static WEFT__NOINLINE int observed_release(weft_lock *l) {
+  const weft__debug_hooks *h = weft__debug_hooks_get();
+  if (h) h->releasing(l);
+  return let_go(l);
+}
+
+static int do_lock_release(weft_lock *l) {
+  if (!l) return WEFT_EINVAL;
+  if (weft__debug_on()) return observed_release(l);
+  return let_go(l);
 }
 
 int weft_lock_release(weft_lock *l) {

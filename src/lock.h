@@ -2,10 +2,21 @@
 #ifndef WEFT_LOCK_H
 #define WEFT_LOCK_H
 
+#include "debug.h"
 #include "park.h"
 
 /* weft_lock_acquire with a monotonic deadline. */
 int weft__lock_acquire_until(weft_lock *l, int64_t deadline);
+
+/* weft_lock_acquire for the primitives built on a weft_lock, so that the
+ * debug tools see what the user called: `kind` (WEFT__WAIT_LOCK or
+ * WEFT__WAIT_RLOCK) is what a dump shows while it waits, `site` the user's
+ * call. weft__rlock_acquire_from is weft_rlock_acquire's likewise. */
+int weft__lock_acquire_as(weft_lock *l, double timeout, unsigned kind, const void *site);
+int weft__rlock_acquire_from(weft_rlock *r, double timeout, const void *site);
+/* A release handed l to the caller without an acquire (a condition's
+ * waiter): tell the debug tools it holds l now. */
+void weft__lock_handed(weft_lock *l, unsigned kind, const void *site);
 
 /* Park on addr with *l released meanwhile (it is held on entry and again on
  * return, whatever the outcome). For objects guarded by a weft_lock.

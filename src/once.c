@@ -7,6 +7,7 @@
  * done. On a 32-bit word the ident is cut to 29 bits: a false EDEADLK would
  * need two threads whose idents agree there, one inside fn. */
 #include "park.h"
+#include "self.h"
 #include "tsan.h"
 
 #define RUNNING ((uintptr_t)1)
@@ -36,6 +37,7 @@ static int do_call_once(weft_once *o, void (*fn)(void *), void *arg) {
     }
     if ((v & ~(RUNNING | WAITING)) == me) return WEFT_EDEADLK; /* called from its own fn */
     if (!(v & WAITING) && !weft__cas(&o->state_, &v, v | WAITING, memory_order_relaxed)) continue;
+    weft__waiting(WEFT__WAIT_ONCE, o, 0, 0);
     weft__park(&o->state_, v | WAITING, WEFT__FOREVER, NULL);
     v = weft__load(&o->state_, memory_order_acquire);
   }

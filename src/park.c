@@ -148,15 +148,9 @@ static void watch(bucket *b, const waiter *w, int64_t deadline) {
 }
 
 /* Enqueue if *check == expected (check NULL: always), then sleep. */
-static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
-                void (*before_sleep)(void *), void *arg, int64_t deadline, void *park_arg,
-                bool watching) {
-  struct weft_thread *self = weft__self();
-  if (!self) return WEFT_ENOMEM;
-  if (!weft__load(&fork_registered, memory_order_relaxed)) {
-    weft__on_fork(WEFT__FORK_LOT, &lot_fork);
-    weft__store(&fork_registered, 1, memory_order_relaxed);
-  }
+static int park_self(struct weft_thread *self, const void *addr, const uintptr_t *check,
+                     uintptr_t expected, void (*before_sleep)(void *), void *arg, int64_t deadline,
+                     void *park_arg, bool watching) {
   waiter w = {.addr = (uintptr_t)addr, .parker = &self->parker, .park_arg = park_arg};
   bucket *b = bucket_of(addr);
   bucket_lock(b);
@@ -169,6 +163,10 @@ static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
   if (before_sleep) before_sleep(arg);
 
   if (watching) watch(b, &w, deadline);
+  /* Going to sleep: the wait's start, for a dump, unless its primitive
+   * knew it already. */
+  if (!weft__load(&self->dbg.wait.since, memory_order_relaxed))
+    weft__store(&self->dbg.wait.since, weft__wait_ms(weft__port_now()), memory_order_relaxed);
   /* Only a waker gives this parker a permit, so a consumed permit means
    * this wait was woken. */
   weft__chaos();
@@ -186,6 +184,24 @@ static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
    * not be lost), and its permit is on the way; take it. */
   weft__parker_park(w.parker, WEFT__FOREVER);
   return WEFT__PARK_OK;
+}
+
+/* What the thread parks on is in its record while it does (debug.h): its
+ * primitive said so, or else the lot says where. */
+static int park(const void *addr, const uintptr_t *check, uintptr_t expected,
+                void (*before_sleep)(void *), void *arg, int64_t deadline, void *park_arg,
+                bool watching) {
+  struct weft_thread *self = weft__self();
+  if (!self) return WEFT_ENOMEM;
+  if (!weft__load(&fork_registered, memory_order_relaxed)) {
+    weft__on_fork(WEFT__FORK_LOT, &lot_fork);
+    weft__store(&fork_registered, 1, memory_order_relaxed);
+  }
+  if (!weft__load(&self->dbg.wait.kind, memory_order_relaxed))
+    weft__wait_set(self, WEFT__WAIT_PARKED, addr, 0, 0, 0);
+  int r = park_self(self, addr, check, expected, before_sleep, arg, deadline, park_arg, watching);
+  weft__wait_clear(self);
+  return r;
 }
 
 int weft__park_watch(const uintptr_t *addr, uintptr_t expected, int64_t deadline, void *park_arg,

@@ -244,8 +244,10 @@ static void sleep_idle(weft_pool *p, worker *w) {
   w->next = p->idle;
   p->idle = w;
   weft_lock_release(&p->lock);
-  while (!weft__load(&w->wake, memory_order_acquire))
+  while (!weft__load(&w->wake, memory_order_acquire)) {
+    weft__waiting(WEFT__WAIT_POOL, p, 0, 0);
     weft__park(&w->wake, 0, WEFT__FOREVER, NULL);
+  }
   weft_lock_acquire(&p->lock, WEFT_FOREVER);
 }
 

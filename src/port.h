@@ -111,4 +111,23 @@ int weft__port_exit_hook_arm(void *arg);
  * other threads are killed. Called once. */
 int weft__port_atexit(void (*fn)(void));
 
+/* -- for the debug tools (in <backend>/debug.c) -- */
+
+/* Make signal sig, whenever it arrives, wake weft__port_signal_wait: the
+ * handler does only async-signal-safe work. WEFT_ENOTSUP where the backend
+ * has no signals, WEFT_EINVAL for a signal that cannot be caught,
+ * WEFT_EAGAIN if the OS refused. After fork, call it again in the child. */
+int weft__port_signal_watch(int sig);
+/* Block until a watched signal arrives: the signal, or -1 if none can. */
+int weft__port_signal_wait(void);
+/* What lies at code address addr: its module (the file name, without
+ * directories) and, where the OS can tell, the symbol; offset from the
+ * symbol, else from the module's start. False if nothing is known. */
+typedef struct weft__symbol {
+  char module[64];
+  char name[96]; /* "" where unknown */
+  uintptr_t offset;
+} weft__symbol;
+bool weft__port_symbolize(const void *addr, weft__symbol *out);
+
 #endif /* WEFT_PORT_H */

@@ -9,6 +9,7 @@
  * lock is dropped, so the woken thread does not run into it. Storage grows
  * on demand (up to maxsize) and a failed growth changes nothing. */
 #include "fifo.h"
+#include "self.h"
 
 #include <string.h>
 
@@ -52,6 +53,7 @@ weft_queue *weft_queue_new(size_t maxsize) {
     weft__free(q);
     return NULL;
   }
+  if (q) q->fifo.owner = q;
   return q;
 }
 
@@ -159,6 +161,11 @@ static void *pop(weft_queue *q) {
 
 static int wait_on(weft_queue *q, uintptr_t *addr, size_t *waiting, int64_t deadline) {
   if (waiting) (*waiting)++;
+  if (addr == &q->joiners)
+    weft__waiting(WEFT__WAIT_QUEUE_JOIN, q, q->unfinished, 0);
+  else
+    weft__waiting(addr == &q->getters ? WEFT__WAIT_QUEUE_GET : WEFT__WAIT_QUEUE_PUT, q, count_of(q),
+                  q->maxsize);
   int r = weft__park_unlocking(addr, &q->lock, deadline, false);
   if (waiting) (*waiting)--;
   return r == WEFT__PARK_TIMEOUT ? WEFT_TIMEOUT : WEFT_OK;

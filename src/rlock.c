@@ -10,6 +10,10 @@ static uintptr_t owner_of(const weft_rlock *r) {
 }
 
 int weft_rlock_acquire(weft_rlock *r, double timeout) {
+  return weft__rlock_acquire_from(r, timeout, WEFT__SITE());
+}
+
+int weft__rlock_acquire_from(weft_rlock *r, double timeout, const void *site) {
   if (!r || weft__bad_timeout(timeout)) return WEFT_EINVAL;
   uintptr_t me = (uintptr_t)weft_get_ident();
   if (owner_of(r) == me) {
@@ -17,7 +21,7 @@ int weft_rlock_acquire(weft_rlock *r, double timeout) {
     r->count_++;
     return WEFT_OK;
   }
-  int status = weft_lock_acquire(&r->lock_, timeout);
+  int status = weft__lock_acquire_as(&r->lock_, timeout, WEFT__WAIT_RLOCK, site);
   if (status != WEFT_OK) return status;
   weft__store(&r->owner_, me, memory_order_relaxed);
   r->count_ = 1;

@@ -29,6 +29,7 @@
  * a writer; yielding, 0.99x, with the writer getting its 1% (pthread's gets
  * none: glibc's default prefers readers). */
 #include "park.h"
+#include "self.h"
 #include "tsan.h"
 
 #define WRITER ((uintptr_t)1)
@@ -136,6 +137,7 @@ static int shared_until(weft_rwlock *rw, int64_t deadline) {
       v |= RWAIT;
     }
     waiter w = {false};
+    weft__waiting(WEFT__WAIT_RWLOCK, rw, 0, 0);
     int pr = weft__park(&rw->state_, v, deadline, &w);
     if (w.granted) return WEFT_OK;
     if (pr == WEFT__PARK_TIMEOUT || (pr == WEFT__PARK_AGAIN && weft__port_now() >= deadline)) {
@@ -246,6 +248,7 @@ static int exclusive_until(weft_rwlock *rw, int64_t deadline) {
       v |= WWAIT;
     }
     waiter w = {false};
+    weft__waiting(WEFT__WAIT_RWLOCK, rw, 1, 0);
     int pr = weft__park_on(&rw->wqueue_, &rw->state_, v, deadline, &w);
     if (w.granted) return WEFT_OK;
     if (pr == WEFT__PARK_TIMEOUT || (pr == WEFT__PARK_AGAIN && weft__port_now() >= deadline)) {

@@ -13,6 +13,11 @@ char weft__main_name[] = "MainThread";
 
 static WEFT__THREAD_LOCAL struct weft_thread *tls_self;
 static WEFT__THREAD_LOCAL uint64_t tls_ident;
+static WEFT__THREAD_LOCAL bool tls_ending; /* weft__thread_end has begun */
+
+/* Every live record, for the debug tools (self.h). */
+static uintptr_t records_lock;
+static weft__list records;
 
 /* Registered work, read with acquire loads: a slot may be filled while
  * other threads already end or fork. end_work holds function pointers as
@@ -42,6 +47,27 @@ uint64_t weft_get_native_id(void) {
   return weft__port_native_id();
 }
 
+/* The calling thread sleeps; its record (if it has one) says so, for a
+ * dump. */
+int weft_sleep(double seconds) {
+  if (seconds != seconds || seconds < 0) return WEFT_EINVAL;
+  int64_t start = weft__port_now();
+  int64_t deadline = weft__deadline(seconds);
+  struct weft_thread *t = tls_self;
+  if (t) {
+    double ms = seconds * 1e3;
+    uintptr_t a = ms < (double)UINTPTR_MAX ? (uintptr_t)ms : UINTPTR_MAX;
+    weft__wait_set(t, WEFT__WAIT_SLEEP, NULL, a, 0, start);
+  }
+  for (;;) {
+    int64_t left = deadline - weft__port_now();
+    if (left <= 0) break;
+    weft__port_sleep(left);
+  }
+  if (t) weft__wait_clear(t);
+  return WEFT_OK;
+}
+
 /* -- the port's hooks -- */
 
 static void on_thread_start(void *arg) {
@@ -68,8 +94,11 @@ static void on_after_fork_parent(void) {
   }
 }
 
+static void list_only(struct weft_thread *me);
+
 static void on_after_fork_child(void) {
   struct weft_thread *me = tls_self;
+  list_only(me);
   if (me) {
     me->native_id = weft__port_native_id();
     weft__parker_init(&me->parker); /* an unparker may have held its mutex */
@@ -109,6 +138,8 @@ bool weft__self_init(void) {
   main_rec.native_id = weft__port_native_id();
   weft__parker_init(&main_rec.parker);
   tls_self = &main_rec;
+  weft__list_push_back(&records, &main_rec.dbg.all); /* nothing else runs yet */
+  main_rec.dbg.listed = true;
   weft__store(&init_state, 2, memory_order_release);
   return port_ready;
 }
@@ -124,6 +155,59 @@ struct weft_thread *weft__main_record(void) {
   return &main_rec;
 }
 
+/* -- the list of live records -- */
+
+void weft__records_lock(void) {
+  weft__spin_lock(&records_lock);
+}
+
+void weft__records_unlock(void) {
+  weft__spin_unlock(&records_lock);
+}
+
+static struct weft_thread *listed_record(weft__link *l) {
+  return l ? WEFT__CONTAINER(l, struct weft_thread, dbg.all) : NULL;
+}
+
+struct weft_thread *weft__records_first(void) {
+  return listed_record(records.head);
+}
+
+struct weft_thread *weft__records_next(struct weft_thread *t) {
+  return listed_record(t->dbg.all.next);
+}
+
+static void list_record(struct weft_thread *t) {
+  weft__records_lock();
+  if (!t->dbg.listed) {
+    weft__list_push_back(&records, &t->dbg.all);
+    t->dbg.listed = true;
+  }
+  weft__records_unlock();
+}
+
+static void unlist_record(struct weft_thread *t) {
+  weft__records_lock();
+  if (t->dbg.listed) {
+    weft__list_remove(&records, &t->dbg.all);
+    t->dbg.listed = false;
+  }
+  weft__records_unlock();
+}
+
+/* In a forked child: the other threads are gone, and so may be a thread
+ * that held the list's lock. */
+static void list_only(struct weft_thread *me) {
+  for (weft__link *l = records.head; l; l = l->next)
+    listed_record(l)->dbg.listed = false;
+  records.head = records.tail = NULL;
+  records_lock = 0;
+  if (me) {
+    weft__list_push_back(&records, &me->dbg.all);
+    me->dbg.listed = true;
+  }
+}
+
 /* -- records -- */
 
 struct weft_thread *weft__record_new(unsigned char kind) {
@@ -137,6 +221,7 @@ struct weft_thread *weft__record_new(unsigned char kind) {
 }
 
 void weft__record_free(struct weft_thread *t, bool joinable_wait) {
+  unlist_record(t);
   if (weft__load(&t->has_os, memory_order_acquire))
     weft__port_thread_release(&t->os, joinable_wait);
   weft__parker_destroy(&t->parker);
@@ -164,6 +249,12 @@ struct weft_thread *weft__self_if_any(void) {
 void weft__self_set(struct weft_thread *t) {
   tls_self = t;
   if (t && t->ident) tls_ident = t->ident;
+  if (t) list_record(t);
+}
+
+struct weft_thread *weft__self_for_debug(void) {
+  if (tls_self || tls_ending) return tls_self;
+  return weft__self();
 }
 
 void weft__self_arm_exit(struct weft_thread *t) {
@@ -188,6 +279,7 @@ struct weft_thread *weft__self(void) {
     return NULL;
   }
   tls_self = t;
+  list_record(t);
   return t;
 }
 
@@ -195,6 +287,8 @@ void weft__thread_end(struct weft_thread *t) {
   end_fn locals = end_hook(WEFT__END_LOCALS);
   if (locals) locals(t); /* destructors may still use weft (and park) */
   weft__self_arm_exit(NULL);
+  unlist_record(t);
+  tls_ending = true;
   tls_self = NULL;
   end_fn end = end_hook(WEFT__END_RECORD);
   if (end)

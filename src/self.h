@@ -5,6 +5,7 @@
 #ifndef WEFT_SELF_H
 #define WEFT_SELF_H
 
+#include "debug.h"
 #include "internal.h"
 #include "list.h"
 
@@ -34,7 +35,8 @@ struct weft_thread {
   uint64_t native_id;
   weft__os_thread os;
   weft__parker parker;
-  weft__link link; /* in the registry */
+  weft__link link;        /* in the registry */
+  weft__thread_debug dbg; /* what it waits on and holds, for the debug tools (debug.h) */
 };
 
 /* Bring up the port and the record of the process's first thread, once
@@ -82,12 +84,50 @@ void weft__thread_end(struct weft_thread *t);
 /* Fork work, by slot: the lot resets its queues first in the child, then
  * the process layer does its part. before runs in slot order, parent and
  * child in reverse and in order respectively. */
-enum { WEFT__FORK_LOT, WEFT__FORK_PROCESS, WEFT__FORK_SLOTS };
+enum { WEFT__FORK_LOT, WEFT__FORK_PROCESS, WEFT__FORK_DEBUG, WEFT__FORK_SLOTS };
 typedef struct weft__fork_hooks {
   void (*before)(void);
   void (*parent)(void);
   void (*child)(void);
 } weft__fork_hooks;
 void weft__on_fork(int slot, const weft__fork_hooks *h);
+
+/* -- for the debug tools (debug.h) -- */
+
+/* Every live record (main, weft threads from their start, helpers, Dummy
+ * threads bare or named), listed until its thread ends; only the tools
+ * walk it. Its lock is a spin lock: hold it briefly, never park under it.
+ * In a forked child only the forking thread's record is listed. */
+void weft__records_lock(void);
+void weft__records_unlock(void);
+struct weft_thread *weft__records_first(void); /* under the lock */
+struct weft_thread *weft__records_next(struct weft_thread *t);
+
+/* The calling thread's record for the tools: as weft__self(), except that
+ * a thread that is ending gets none (its record's end takes locks). */
+struct weft_thread *weft__self_for_debug(void);
+
+/* What the calling thread is about to park on (debug.h's kinds), set right
+ * before the park; the lot clears it when the park returns, and stamps the
+ * time if the waiter goes to sleep (since_ns 0) or a caller that read the
+ * clock anyway passes it. */
+static inline void weft__wait_set(struct weft_thread *t, unsigned kind, const void *obj,
+                                  uintptr_t a, uintptr_t b, int64_t since_ns) {
+  weft__wait *w = &t->dbg.wait;
+  weft__store(&w->since, since_ns ? weft__wait_ms(since_ns) : 0, memory_order_relaxed);
+  weft__store(&w->obj, (uintptr_t)obj, memory_order_relaxed);
+  weft__store(&w->a, a, memory_order_relaxed);
+  weft__store(&w->b, b, memory_order_relaxed);
+  weft__store(&w->kind, kind, memory_order_release);
+}
+
+static inline void weft__waiting(unsigned kind, const void *obj, uintptr_t a, uintptr_t b) {
+  struct weft_thread *t = weft__self();
+  if (t) weft__wait_set(t, kind, obj, a, b, 0);
+}
+
+static inline void weft__wait_clear(struct weft_thread *t) {
+  weft__store(&t->dbg.wait.kind, WEFT__WAIT_NONE, memory_order_relaxed);
+}
 
 #endif /* WEFT_SELF_H */

@@ -4,6 +4,7 @@
  * Both sides use sequentially consistent operations: either release sees
  * the waiter, or the waiter's park sees the new value and does not sleep. */
 #include "park.h"
+#include "self.h"
 #include "tsan.h"
 
 #include <limits.h>
@@ -37,6 +38,7 @@ static int do_sem_acquire(weft_sem *s, double timeout) {
   for (;;) {
     weft__fetch_add(&s->waiters_, 1, memory_order_seq_cst);
     weft__fence(); /* before park reads the value */
+    weft__waiting(WEFT__WAIT_SEM, s, 0, 0);
     int r = weft__park(&s->value_, 0, deadline, NULL);
     weft__fetch_sub(&s->waiters_, 1, memory_order_relaxed);
     if (try_take(s)) return WEFT_OK;

@@ -354,8 +354,8 @@ int weft_thread_get_affinity(const weft_thread *t, bool *cpus, size_t n) {
 
 static void thread_entry(struct weft_thread *t) {
   char os_name[256];
+  t->native_id = weft__port_native_id(); /* before a dump can see the record */
   weft__self_set(t);
-  t->native_id = weft__port_native_id();
   weft__self_arm_exit(t); /* pthread_exit() and the like end it too */
   /* Named and made alive under the registry lock: a rename from another
    * thread then either comes first (and is the name read here) or sees the
@@ -470,6 +470,8 @@ static int join_until(struct weft_thread *t, int64_t deadline, bool try_only) {
   while ((s = weft__load(&t->state, memory_order_acquire)) != WEFT__DONE) {
     if (s == WEFT__NEW) return WEFT_ESTATE;
     if (try_only) return WEFT_TIMEOUT;
+    /* (a starting thread's ident is being written) */
+    weft__waiting(WEFT__WAIT_JOIN, t, s == WEFT__ALIVE ? t->ident : 0, 0);
     if (weft__park(&t->state, s, deadline, NULL) == WEFT__PARK_TIMEOUT) {
       s = weft__load(&t->state, memory_order_acquire);
       return s == WEFT__DONE ? WEFT_OK : s == WEFT__NEW ? WEFT_ESTATE : WEFT_TIMEOUT;
@@ -569,6 +571,20 @@ size_t weft_thread_get_name(const weft_thread *t, char *buf, size_t size) {
   }
   weft_lock_release(&registry_lock);
   return n;
+}
+
+/* -- names, for the debug tools -- */
+
+bool weft__names_lock(double timeout) {
+  return weft_lock_acquire(&registry_lock, timeout) == WEFT_OK;
+}
+
+void weft__names_unlock(void) {
+  weft_lock_release(&registry_lock);
+}
+
+const char *weft__name_locked(const struct weft_thread *t) {
+  return t->name;
 }
 
 /* -- the registry, seen from outside -- */

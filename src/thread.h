@@ -17,4 +17,12 @@ int weft__start_helper(const char *name, weft_fn fn, void *arg);
  * ever). NULL if memory is short. */
 weft_thread *weft__thread_new_owned(weft_fn target, void *arg, const char *name, bool daemon);
 
+/* For the debug tools: take the lock that guards thread names (false if
+ * it was not had within timeout seconds; timeout 0 only tries), and read a
+ * record's name under it (NULL for a bare record: a foreign thread that
+ * never asked who it is). */
+bool weft__names_lock(double timeout);
+void weft__names_unlock(void);
+const char *weft__name_locked(const struct weft_thread *t);
+
 #endif /* WEFT_THREAD_H */

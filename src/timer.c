@@ -312,6 +312,7 @@ static void lead(struct weft_thread *self) {
       if (slow > now + SLOW_NS) slow = now + SLOW_NS;
       if (slow < lead_until) lead_until = slow;
     }
+    weft__waiting(WEFT__WAIT_HELPER, &lead_word, 0, 0);
     weft__park_unlocking(&lead_word, &lock, lead_until, false);
   }
 }
@@ -328,6 +329,7 @@ static void helper_main(void *unused) {
       run(self, take_ready());
     } else {
       n_idle++;
+      weft__waiting(WEFT__WAIT_HELPER, &idle_word, 0, 0);
       int r = weft__park_unlocking(&idle_word, &lock, weft__port_now() + IDLE_NS, false);
       if (r == WEFT__PARK_OK) {
         n_coming--; /* call_helpers took it off n_idle */
@@ -446,6 +448,7 @@ static int join(weft_timer *t, double timeout) {
   if (s == NEW) return WEFT_ESTATE;
   int64_t deadline = weft__deadline(timeout);
   while ((s = weft__load(&t->state, memory_order_acquire)) == PENDING || s == RUNNING) {
+    if (timeout != 0) weft__waiting(WEFT__WAIT_TIMER, t, 0, 0);
     if (timeout == 0 || weft__park(&t->state, s, deadline, NULL) == WEFT__PARK_TIMEOUT) {
       s = weft__load(&t->state, memory_order_acquire);
       return s == PENDING || s == RUNNING ? WEFT_TIMEOUT : WEFT_OK;

@@ -11,6 +11,7 @@
  * it: a wait's watches live on its stack (or in one block for many), the
  * iterator's in its own block. */
 #include "future.h"
+#include "self.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,17 @@ static bool any_done(weft_future *const *fs, size_t n) {
   return false;
 }
 
+/* What a dump shows while the caller waits on several futures: the first
+ * one not done yet. */
+static void waiting_on(weft_future *const *fs, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (!weft__future_is_done(fs[i])) {
+      weft__waiting(WEFT__WAIT_FUTURE, fs[i], weft__future_runner(fs[i]), 0);
+      return;
+    }
+  }
+}
+
 static int wait_first(weft_future *const *fs, size_t n, double timeout) {
   if (any_done(fs, n)) return WEFT_OK;
   if (timeout == 0) return WEFT_TIMEOUT;
@@ -63,6 +75,7 @@ static int wait_first(weft_future *const *fs, size_t n, double timeout) {
   while (!done) {
     uintptr_t seen = weft__load(&w.word, memory_order_acquire);
     if (seen != 0) break;
+    waiting_on(fs, n);
     int r = weft__park(&w.word, 0, deadline, NULL);
     if (r == WEFT__PARK_TIMEOUT || weft__port_now() >= deadline) break;
   }
@@ -200,6 +213,13 @@ int weft_as_completed_next(weft_as_completed *it, double timeout, weft_future **
     if (!deadline) {
       deadline = weft__deadline(timeout);
       weft__future_before_wait();
+    }
+    for (size_t i = 0; i < it->n; i++) { /* for a dump: the first not done */
+      if (!weft__future_is_done(it->entries[i].f)) {
+        weft__waiting(WEFT__WAIT_FUTURE, it->entries[i].f, weft__future_runner(it->entries[i].f),
+                      0);
+        break;
+      }
     }
     int r = weft__park(&it->word, seen, deadline, NULL);
     if (r == WEFT__PARK_TIMEOUT || (r == WEFT__PARK_AGAIN && weft__port_now() >= deadline)) {
