@@ -32,14 +32,17 @@ typedef struct waiter {
 typedef struct bucket {
   _Alignas(64) uintptr_t lock;
   weft__list queue;
-  uintptr_t watch; /* atomic: pauses that lately sufficed to see a wake-up */
+  uintptr_t watch;  /* atomic: yields that lately sufficed to see a wake-up */
+  uintptr_t misses; /* atomic: watches in a row that saw nothing */
+  uintptr_t skip;   /* atomic: watches still to skip after such a run */
   int64_t fair_at; /* under the lock: the next fair turn's time (weft__lot_fair_turn) */
 } bucket;
 
 #define NBUCKETS 256
-#define WATCH_FLOOR 32 /* pauses watched even with no history */
-#define WATCH_MAX 4096 /* a few tens of microseconds at most */
-#define WATCH_YIELDS 1 /* then a yield, for a waker on this CPU */
+#define WATCH_FLOOR 8     /* yields watched beyond twice what lately sufficed */
+#define WATCH_MAX 48      /* some tens of microseconds at most */
+#define WATCH_SKIP 8      /* watches skipped after two misses in a row, */
+#define WATCH_SKIP_MAX 256 /* doubling with each further miss up to this */
 #define FAIR_NS 1000000 /* fair turns: one per half millisecond on average */
 static bucket table[NBUCKETS];
 
@@ -124,27 +127,43 @@ static uintptr_t fork_registered;
 
 /* Hand-offs often come within microseconds: watching for one a little
  * spares both sides the OS's sleep and wake-up (a waker that finds the
- * parker awake makes no system call). The watch pauses, for about twice
- * what lately sufficed on this bucket, then yields once (a waker on this
- * very CPU can run then); watches that see nothing shrink the next ones, so
- * waits that end by timeout come to cost next to nothing. */
+ * parker awake makes no system call). The watch yields and looks, for
+ * about twice the yields that lately sufficed on this bucket plus a few
+ * (WATCH_MAX at most): a yield lets a waker on this CPU run, and on an idle
+ * CPU it is one short system call. Pausing instead was measured here and
+ * lost on every hand-off (docs/bench/README.md), and a watch that shrank
+ * after misses fell into sleeping for good once both sides of a hand-off
+ * slept: so a miss lengthens the next watch, and waits that keep missing
+ * (waits that end by timeout, long waits) skip the watch altogether, for
+ * 8, 16, ... up to 256 waits between two tries, so that they cost what
+ * the OS's own timed wait costs. */
 static void watch(bucket *b, const waiter *w, int64_t deadline) {
+  uintptr_t skip = weft__load(&b->skip, memory_order_relaxed);
+  if (skip) { /* a racing decrement may be lost: one watch more or less */
+    weft__store(&b->skip, skip - 1, memory_order_relaxed);
+    return;
+  }
   uintptr_t est = weft__load(&b->watch, memory_order_relaxed);
   uintptr_t budget = 2 * est + WATCH_FLOOR;
   if (budget > WATCH_MAX) budget = WATCH_MAX;
   for (uintptr_t i = 0; i < budget; i++) {
+    weft__port_yield();
     if (weft__load(&w->woken, memory_order_relaxed)) {
-      weft__store(&b->watch, est + ((intptr_t)i - (intptr_t)est) / 8, memory_order_relaxed);
+      /* est moves 1/4 of the way to what this watch took */
+      weft__store(&b->watch, est + ((intptr_t)i - (intptr_t)est) / 4, memory_order_relaxed);
+      weft__store(&b->misses, 0, memory_order_relaxed);
       return;
     }
-    /* never past the deadline: the clock every 64 pauses */
-    if (i % 64 == 63 && deadline != WEFT__FOREVER && weft__port_now() >= deadline) return;
-    weft__cpu_relax();
+    /* never past the deadline: the clock every 8 yields */
+    if (i % 8 == 7 && deadline != WEFT__FOREVER && weft__port_now() >= deadline) return;
   }
-  for (int i = 0; i < WATCH_YIELDS && !weft__load(&w->woken, memory_order_relaxed); i++)
-    weft__port_yield();
-  if (!weft__load(&w->woken, memory_order_relaxed))
-    weft__store(&b->watch, est - est / 4, memory_order_relaxed);
+  weft__store(&b->watch, est < WATCH_MAX ? est + budget / 4 : est, memory_order_relaxed);
+  uintptr_t misses = weft__load(&b->misses, memory_order_relaxed) + 1;
+  weft__store(&b->misses, misses, memory_order_relaxed);
+  if (misses >= 2) {
+    uintptr_t n = misses - 2 < 6 ? (uintptr_t)WATCH_SKIP << (misses - 2) : WATCH_SKIP_MAX;
+    weft__store(&b->skip, n < WATCH_SKIP_MAX ? n : WATCH_SKIP_MAX, memory_order_relaxed);
+  }
 }
 
 /* Enqueue if *check == expected (check NULL: always), then sleep. */
