@@ -82,6 +82,7 @@ static void waiting_on(const weft_lock *l, unsigned kind, int64_t since) {
 
 static int acquire_until(weft_lock *l, int64_t deadline, unsigned kind) {
   if (yield_acquire(l)) return WEFT_OK;
+  int64_t since = 0; /* the first park: a waiter woken to lose the race keeps its place in time */
   for (;;) {
     uintptr_t v = weft__load(&l->v_, memory_order_relaxed);
     if (!(v & LOCKED)) {
@@ -94,7 +95,8 @@ static int acquire_until(weft_lock *l, int64_t deadline, unsigned kind) {
       if (!weft__cas(&l->v_, &v, next, memory_order_relaxed)) continue;
       v = next;
     }
-    weft__lock_waiter w = {weft__port_now(), false};
+    if (!since) since = weft__port_now();
+    weft__lock_waiter w = {since, false};
     waiting_on(l, kind, w.since);
     /* no watching for the wake-up: a woken waiter races anyway */
     int r = weft__park_watch(&l->v_, v, deadline, &w, false);

@@ -26,7 +26,7 @@ int weft__park_unlocking(const void *addr, weft_lock *l, int64_t deadline, bool 
 /* A thread parked on a lock's word: the park_arg of every lock waiter, and
  * of a condition's waiters, which notify moves onto the lock's queue. */
 typedef struct weft__lock_waiter {
-  int64_t since;   /* when it parked */
+  int64_t since;   /* when it first parked for this acquire */
   bool handed_off; /* the release passed the lock to it */
 } weft__lock_waiter;
 
