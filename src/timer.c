@@ -26,7 +26,7 @@ enum { NEW, PENDING, RUNNING, FINISHED, CANCELLED };
 
 #define IDLE_NS INT64_C(5000000000) /* a spare worker leaves after 5 s idle */
 #define SLOW_NS INT64_C(1000000)    /* a call running longer no longer counts */
-#define EXTRA_HELPERS 2             /* helpers beyond the CPU count */
+#define EXTRA_HELPERS 2             /* helpers beyond the CPU count (and one for the lead) */
 
 struct weft_timer {
   uintptr_t refs;
@@ -202,6 +202,14 @@ static bool call_helpers(void) {
   }
   size_t max = weft__cpu_count() + EXTRA_HELPERS;
   for (; need > 0 && helpers_in_play() < max && spawn() == WEFT_OK; need--) {
+    n_helpers++;
+    n_coming++;
+  }
+  /* The lead is never left to nobody: with every helper the bound allows
+   * in a call (begun too lately to stop counting), one more starts for it,
+   * so that someone looks again once those calls turn slow, or a call that
+   * runs for long would hold up every timer. */
+  if (!has_leader && n_coming == 0 && spawn() == WEFT_OK) {
     n_helpers++;
     n_coming++;
   }

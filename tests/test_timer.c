@@ -695,6 +695,49 @@ void test_timer_slow_callback(void) {
   slow_then_fast(1);
 }
 
+/* The lead is never left to nobody: slow callbacks started one after
+ * another, each the only timer due (so its helper gives up the lead to run
+ * it), until every helper the bound allows is in a call that began under a
+ * millisecond ago; a 10 ms timer started then must still fire on time, not
+ * when a slow call ends. (Before the fix nobody led then: the new timer had
+ * no helper to call and none could start within the bound.) */
+enum { MAX_SLOW = 64 };
+
+void test_timer_lead_at_bound(void) {
+  static test_flag fast_done;
+  static atomic_int started;
+  static slow s[MAX_SLOW];
+  weft_timer *t[MAX_SLOW];
+  int n = (int)weft_cpu_count() + 2; /* the helpers' bound */
+  if (n > MAX_SLOW) n = MAX_SLOW;
+  memset(&fast_done, 0, sizeof fast_done);
+  atomic_store(&started, 0);
+  for (int i = 0; i < n; i++) {
+    s[i].fast_done = &fast_done;
+    s[i].started = &started;
+    s[i].saw_fast = false;
+    t[i] = timer_new_checked(0, slow_cb, &s[i]);
+    CHECK_STATUS(weft_timer_start(t[i]), WEFT_OK);
+    double t0 = weft_monotonic();
+    while (atomic_load(&started) < i + 1) { /* no sleeping: the window is 1 ms */
+      if (weft_monotonic() - t0 > 5.0)
+        test_fail_(__FILE__, __LINE__, "slow callback %d not running after 5 s", i);
+      weft_yield();
+    }
+  }
+  weft_timer *fast = timer_new_checked(0.01, set_flag_cb, &fast_done);
+  double t0 = weft_monotonic();
+  CHECK_STATUS(weft_timer_start(fast), WEFT_OK);
+  CHECK_STATUS(weft_timer_join(fast, 5.0), WEFT_OK);
+  CHECK_ELAPSED(t0, 0.01, 5.0);
+  for (int i = 0; i < n; i++) {
+    CHECK_STATUS(weft_timer_join(t[i], 30.0), WEFT_OK);
+    CHECK(s[i].saw_fast);
+    weft_timer_unref(t[i]);
+  }
+  weft_timer_unref(fast);
+}
+
 void test_timer_hidden(void) {
   /* The scheduler and the callback workers are not listed. */
   size_t before = weft_active_count();
