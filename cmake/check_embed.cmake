@@ -12,14 +12,7 @@
 #             project's tests, the host and one of weft's examples must pass.
 cmake_minimum_required(VERSION 3.20)
 
-function(run what)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  set(run_out "${out}" PARENT_SCOPE)
-  message("${out}${err}")
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "${what} failed (${rc})")
-  endif()
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/check_run.cmake")
 
 file(REMOVE_RECURSE "${BINARY}")
 set(args -S "${PROJECT}" -B "${BINARY}" "-DWEFT_SOURCE=${SOURCE}" -DCMAKE_BUILD_TYPE=Debug)

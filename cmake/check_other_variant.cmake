@@ -6,13 +6,7 @@
 # PREFIX, so that the consumer checks can pick either.
 cmake_minimum_required(VERSION 3.20)
 
-function(run what)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  message("${out}${err}")
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "${what} failed (${rc})")
-  endif()
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/check_run.cmake")
 
 file(REMOVE_RECURSE "${BINARY}")
 set(args -S "${SOURCE}" -B "${BINARY}" "-DBUILD_SHARED_LIBS=${SHARED}" -DWEFT_BUILD_TESTS=OFF

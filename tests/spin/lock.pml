@@ -10,7 +10,8 @@
  *   lock_release_slow  under the lot's lock: reload v; loop { !LOCKED ->
  *                      ESTATE, waking nobody; else look at the first waiter
  *                      w and CAS(v -> (more ? PARKED : 0), with LOCKED when
- *                      w has waited long, a free choice here); a failed CAS
+ *                      w has waited long and it is the lot's fair turn: a
+ *                      free choice here); a failed CAS
  *                      reloads v and decides again }; then dequeue w, mark
  *                      it woken (and handed_off), unlock, give it its
  *                      permit, OK.
