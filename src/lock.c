@@ -155,6 +155,17 @@ static int do__lock_acquire_until(weft_lock *l, int64_t deadline, const void *si
   return acquire_until(l, deadline, WEFT__WAIT_LOCK);
 }
 
+#define BRIEF_PAUSES 128
+
+static bool looks_free(void *l) {
+  return !(weft__load(&((weft_lock *)l)->v_, memory_order_relaxed) & LOCKED);
+}
+
+void weft__lock_acquire_brief(weft_lock *l) {
+  if (!weft__debug_on() && !looks_free(l)) weft__spin_for(looks_free, l, BRIEF_PAUSES);
+  weft_lock_acquire(l, WEFT_FOREVER);
+}
+
 int weft__lock_acquire_until(weft_lock *l, int64_t deadline) {
   return weft__tsan_acquired(l, do__lock_acquire_until(l, deadline, WEFT__SITE()));
 }

@@ -8,6 +8,12 @@
 /* weft_lock_acquire with a monotonic deadline. */
 int weft__lock_acquire_until(weft_lock *l, int64_t deadline);
 
+/* weft_lock_acquire (no timeout) for weft's own locks whose holds are a
+ * few hundred nanoseconds long and taken by a few threads in turn (the
+ * timer helpers): first a short, rationed pause on the word (a yield costs
+ * more than such a hold), then the usual acquire. */
+void weft__lock_acquire_brief(weft_lock *l);
+
 /* weft_lock_acquire for the primitives built on a weft_lock, so that the
  * debug tools see what the user called: `kind` (WEFT__WAIT_LOCK or
  * WEFT__WAIT_RLOCK) is what a dump shows while it waits, `site` the user's

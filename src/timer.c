@@ -5,8 +5,11 @@
  * scheme. The leader sleeps until the earliest due time; when timers fall
  * due it takes one to run itself (so the call follows the OS wake-up at
  * once) and hands the lead, and any other due timers, to idle helpers or
- * new ones. A slow callback therefore never delays the others. Idle helpers
- * beyond the leader leave after a while.
+ * new ones. A slow callback therefore never delays the others. Due timers
+ * go to helpers a few at a time (as many as may run at once), the rest
+ * waiting in the heap for the helpers that come back for more, so that a
+ * burst of thousands starts its calls at once. Idle helpers beyond the
+ * leader leave after a while.
  *
  * A timer's life: NEW -> PENDING -> RUNNING -> FINISHED, or CANCELLED from
  * NEW or PENDING (and, for a periodic timer, after its current call).
@@ -26,7 +29,7 @@ enum { NEW, PENDING, RUNNING, FINISHED, CANCELLED };
 
 #define IDLE_NS INT64_C(5000000000) /* a spare worker leaves after 5 s idle */
 #define SLOW_NS INT64_C(1000000)    /* a call running longer no longer counts */
-#define EXTRA_HELPERS 2             /* helpers beyond the CPU count (and one for the lead) */
+#define EXTRA_HELPERS 1 /* beyond the CPU count: the leader, asleep while the rest run calls */
 
 struct weft_timer {
   uintptr_t refs;
@@ -44,8 +47,15 @@ struct weft_timer {
   weft__link link; /* in the ready or the running list */
 };
 
+typedef struct heap_slot {
+  int64_t due;
+  uint64_t seq;
+  struct weft_timer *timer;
+} heap_slot;
+
 static weft_lock lock;
-static struct weft_timer **heap;
+static heap_slot *heap;
+
 static size_t heap_len, heap_cap;
 static uint64_t next_seq;
 static weft__list ready, running;
@@ -92,53 +102,67 @@ void weft_timer_unref(weft_timer *t) {
 
 /* -- the heap -- */
 
-static bool earlier(const struct weft_timer *a, const struct weft_timer *b) {
+/* Each slot holds its timer's key, so that ordering the heap reads only
+ * the array: with many pending timers, following every pointer to compare
+ * cost a cache miss per level. */
+static bool earlier(const heap_slot *a, const heap_slot *b) {
   return a->due < b->due || (a->due == b->due && a->seq < b->seq);
 }
 
-static void heap_set(size_t i, struct weft_timer *t) {
-  heap[i] = t;
-  t->slot = i;
+static void heap_set(size_t i, heap_slot s) {
+  heap[i] = s;
+  s.timer->slot = i;
 }
 
+/* A 4-ary heap: half the levels of a binary one, and the four children
+ * of a slot share a cache line or two of the array. */
+#define ARITY 4
+
 static void sift_up(size_t i) {
-  struct weft_timer *t = heap[i];
-  while (i > 0 && earlier(t, heap[(i - 1) / 2])) {
-    heap_set(i, heap[(i - 1) / 2]);
-    i = (i - 1) / 2;
+  heap_slot s = heap[i];
+  while (i > 0 && earlier(&s, &heap[(i - 1) / ARITY])) {
+    heap_set(i, heap[(i - 1) / ARITY]);
+    i = (i - 1) / ARITY;
   }
-  heap_set(i, t);
+  heap_set(i, s);
 }
 
 static void sift_down(size_t i) {
-  struct weft_timer *t = heap[i];
+  heap_slot s = heap[i];
   for (;;) {
-    size_t c = 2 * i + 1;
-    if (c >= heap_len) break;
-    if (c + 1 < heap_len && earlier(heap[c + 1], heap[c])) c++;
-    if (!earlier(heap[c], t)) break;
+    size_t first = ARITY * i + 1, c = first;
+    if (first >= heap_len) break;
+    size_t end = first + ARITY < heap_len ? first + ARITY : heap_len;
+    for (size_t k = first + 1; k < end; k++)
+      if (earlier(&heap[k], &heap[c])) c = k;
+    if (!earlier(&heap[c], &s)) break;
     heap_set(i, heap[c]);
     i = c;
   }
-  heap_set(i, t);
+  heap_set(i, s);
 }
 
 static bool heap_reserve(void) {
   if (heap_len < heap_cap) return true;
   size_t cap = heap_cap ? heap_cap * 2 : 64;
-  struct weft_timer **h = weft__realloc(heap, cap * sizeof *h);
+  heap_slot *h = weft__realloc(heap, cap * sizeof *h);
   if (!h) return false;
   heap = h;
   heap_cap = cap;
   return true;
 }
 
+/* The earliest pending timer, if it is due by `now`. */
+static struct weft_timer *heap_due(int64_t now) {
+  return heap_len && heap[0].due <= now ? heap[0].timer : NULL;
+}
+
 /* Insert (room reserved); wake the scheduler if this is now the earliest. */
 static void heap_insert(struct weft_timer *t) {
   t->seq = next_seq++;
-  heap[heap_len++] = t;
+  heap[heap_len++] = (heap_slot){t->due, t->seq, t};
   sift_up(heap_len - 1);
-  if (heap[0] == t && t->due < lead_until) {
+  if (heap[0].timer == t && t->due < lead_until) {
     lead_until = t->due;
     weft__unpark_one(&lead_word, NULL, NULL);
   }
@@ -146,11 +170,11 @@ static void heap_insert(struct weft_timer *t) {
 
 static void heap_remove(struct weft_timer *t) {
   size_t i = t->slot;
-  struct weft_timer *last = heap[--heap_len];
+  heap_slot last = heap[--heap_len];
   if (i == heap_len) return;
   heap_set(i, last);
   sift_up(i);
-  sift_down(last->slot);
+  sift_down(last.timer->slot);
 }
 
 /* -- helper threads -- */
@@ -177,6 +201,11 @@ static void settle(struct weft_timer *t, uintptr_t state) {
   weft__unpark_all(&t->state);
 }
 
+/* Under the lock: the most helpers that may be in play at once. */
+static size_t helper_bound(void) {
+  return weft__cpu_count() + EXTRA_HELPERS;
+}
+
 /* Under the lock: helpers that may be counted on soon: all but those
  * stuck in a call that has run for over SLOW_NS. */
 static size_t helpers_in_play(void) {
@@ -200,8 +229,7 @@ static bool call_helpers(void) {
     n_idle--;
     n_coming++;
   }
-  size_t max = weft__cpu_count() + EXTRA_HELPERS;
-  for (; need > 0 && helpers_in_play() < max && spawn() == WEFT_OK; need--) {
+  for (; need > 0 && helpers_in_play() < helper_bound() && spawn() == WEFT_OK; need--) {
     n_helpers++;
     n_coming++;
   }
@@ -216,10 +244,13 @@ static bool call_helpers(void) {
   return has_leader || n_coming > 0 || n_helpers > 0;
 }
 
-/* Under the lock: move the due timers to the ready list. */
+/* Under the lock: move due timers to the ready list, as many as the
+ * helpers the bound allows can take at once. The rest stay in the heap,
+ * where helpers coming back for more find them: moving a burst of 100k
+ * in one go would keep every helper waiting on the lock until the last
+ * had been sorted out, and nobody would run a call meanwhile. */
 static void collect_due(int64_t now) {
-  while (heap_len && heap[0]->due <= now) {
-    struct weft_timer *t = heap[0];
+  for (struct weft_timer *t; ready_len < helper_bound() && (t = heap_due(now));) {
     heap_remove(t);
     set_state(t, RUNNING);
     weft__list_push_back(&ready, &t->link);
@@ -263,11 +294,13 @@ static void run(struct weft_thread *self, struct weft_timer *t) {
   t->fn(t->arg);
   weft__tsan_release(t); /* what the call did, for its joiners */
   current = NULL;
-  weft_lock_acquire(&lock, WEFT_FOREVER);
+  weft__lock_acquire_brief(&lock); /* in a burst, every helper comes back at this point */
   struct weft_timer *done = after_call(t);
-  if (done) {
+  /* The scheduler's reference: dropped here, under the lock, unless it is
+   * the last and the free (the user's allocator) is to be made. */
+  if (done && weft__fetch_sub(&done->refs, 1, memory_order_acq_rel) == 1) {
     weft_lock_release(&lock);
-    weft_timer_unref(done);
+    weft__free(done);
     weft_lock_acquire(&lock, WEFT_FOREVER);
   }
 }
@@ -275,7 +308,7 @@ static void run(struct weft_thread *self, struct weft_timer *t) {
 /* Under the lock: whether another thread can take the lead now (an idle
  * helper, or a new one within the bound). */
 static bool successor_available(void) {
-  return n_idle > 0 || helpers_in_play() < weft__cpu_count() + EXTRA_HELPERS;
+  return n_idle > 0 || helpers_in_play() < helper_bound();
 }
 
 /* Under the lock: when the next running call turns slow (and stops
@@ -312,13 +345,15 @@ static void lead(struct weft_thread *self) {
       }
       call_helpers(); /* idle ones for the ready timers, if any came back */
     }
-    lead_until = heap_len ? heap[0]->due : WEFT__FOREVER;
+    lead_until = heap_len ? heap[0].due : WEFT__FOREVER;
     if (ready_len) {
       /* When a call turns slow, or in any case soon: helpers on their way
-       * may yet take ready timers into calls that turn slow later. */
+       * may yet take ready timers into calls that turn slow later. Due
+       * timers left in the heap are for the helpers draining the ready
+       * list; they give no reason to look sooner. */
       int64_t slow = next_slow(now);
       if (slow > now + SLOW_NS) slow = now + SLOW_NS;
-      if (slow < lead_until) lead_until = slow;
+      if (slow < lead_until || lead_until <= now) lead_until = slow;
     }
     weft__waiting(WEFT__WAIT_HELPER, &lead_word, 0, 0);
     weft__park_unlocking(&lead_word, &lock, lead_until, false);
@@ -330,10 +365,15 @@ static void helper_main(void *unused) {
   struct weft_thread *self = weft__self_if_any();
   weft_lock_acquire(&lock, WEFT_FOREVER);
   n_coming--; /* call_helpers counted this thread in when it started it */
-  for (;;) {
+  for (int64_t now;;) {
     if (!has_leader) {
       lead(self);
     } else if (!weft__list_empty(&ready)) {
+      run(self, take_ready());
+    } else if (heap_len && heap_due(now = weft__port_now())) {
+      /* A burst bigger than the ready list: take the next share. */
+      collect_due(now);
+      call_helpers();
       run(self, take_ready());
     } else {
       n_idle++;
@@ -479,7 +519,7 @@ int weft_timer_join(weft_timer *t, double timeout) {
 static void stop_periodic(void) {
   weft__list stopping = {NULL, NULL};
   for (size_t i = 0; i < heap_len; i++)
-    if (heap[i]->periodic) weft__list_push_back(&stopping, &heap[i]->link);
+    if (heap[i].timer->periodic) weft__list_push_back(&stopping, &heap[i].timer->link);
   for (struct weft_timer *t; (t = timer_of(weft__list_pop_front(&stopping)));) {
     heap_remove(t);
     settle(t, CANCELLED);
@@ -549,7 +589,7 @@ static void after_fork_child(void) {
   /* Only the forking thread lives on: the helpers are gone. If it is one
    * of them, in a callback, that timer is still running, here. */
   for (size_t i = 0; i < heap_len; i++)
-    end_in_child(heap[i], CANCELLED);
+    end_in_child(heap[i].timer, CANCELLED);
   for (struct weft_timer *t; (t = timer_of(weft__list_pop_front(&ready)));)
     end_in_child(t, CANCELLED);
   for (weft__link *l = running.head, *next; l; l = next) {
