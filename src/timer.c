@@ -371,9 +371,11 @@ static void helper_main(void *unused) {
     } else if (!weft__list_empty(&ready)) {
       run(self, take_ready());
     } else if (heap_len && heap_due(now = weft__port_now())) {
-      /* A burst bigger than the ready list: take the next share. */
+      /* A burst bigger than the ready list: take the next share. Helpers
+       * to call only if some are idle or may start; for the rest (calls
+       * turning slow) the leader looks. */
       collect_due(now);
-      call_helpers();
+      if (n_idle > 0 || n_helpers < helper_bound()) call_helpers();
       run(self, take_ready());
     } else {
       n_idle++;
