@@ -39,7 +39,7 @@ enum {
 };
 
 /* The extras a contended sample reports. */
-enum { X_FAIRNESS, X_P50, X_P99, X_MAX, X_FIRST_DONE };
+enum { X_FAIRNESS, X_P50, X_P99, X_MAX, X_FIRST_DONE, X_CPU_FAIRNESS };
 
 /* The two locks and what they protect, each on cache lines of their own. */
 static struct { _Alignas(64) weft_lock l; } weft_line;
@@ -98,6 +98,7 @@ typedef struct worker {
   int cpu; /* -1: unpinned */
   bool pin_failed;
   double done_at; /* bench_now() when its loop ended */
+  double cpu_s;   /* the thread's CPU seconds in its loop; < 0: unknown */
 } worker;
 
 static worker workers[MAX_THREADS];
@@ -111,8 +112,11 @@ static void worker_main(void *arg) {
   atomic_fetch_add(&ready, 1);
   while (!atomic_load_explicit(&go, memory_order_acquire))
     weft_yield();
+  double cpu0 = raw_thread_cpu();
   run_side(w->side, &w->loop);
   w->done_at = bench_now();
+  double cpu1 = raw_thread_cpu();
+  w->cpu_s = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
 }
 
 typedef struct weighted {
@@ -193,6 +197,7 @@ static cost sample_contended(const job *j) {
     atomic_store_explicit(&stop, true, memory_order_relaxed);
   }
   uint64_t ops = 0, most = 0, least = UINT64_MAX;
+  double cpu_most = 0, cpu_least = INFINITY;
   double worst = 0, first_done = INFINITY, last_done = 0;
   bool pin_failed = false;
   for (unsigned i = 0; i < started; i++) {
@@ -204,6 +209,8 @@ static cost sample_contended(const job *j) {
     if (w->loop.ops > most) most = w->loop.ops;
     if (w->loop.ops < least) least = w->loop.ops;
     if (w->loop.lat_max > worst) worst = w->loop.lat_max;
+    if (w->cpu_s > cpu_most) cpu_most = w->cpu_s;
+    if (w->cpu_s < cpu_least) cpu_least = w->cpu_s;
     if (w->done_at < first_done) first_done = w->done_at;
     if (w->done_at > last_done) last_done = w->done_at;
   }
@@ -217,6 +224,9 @@ static cost sample_contended(const job *j) {
   if (!c->window && ops != (uint64_t)started * j->n)
     bench_fail("a worker did not do its share", j->side);
   out.extra[X_FAIRNESS] = least ? (double)most / (double)least : INFINITY;
+  /* The threads' shares of CPU time likewise: where these are as uneven as
+   * the operations, the scheduler's placement made the difference. */
+  out.extra[X_CPU_FAIRNESS] = cpu_least > 0 ? cpu_most / cpu_least : NAN;
   if (c->latency) latency_quantiles(started, &out.extra[X_P50], &out.extra[X_P99]);
   out.extra[X_MAX] = worst;
   /* With fixed work, how far into the run the first thread was done: the
@@ -291,13 +301,14 @@ static void run_uncontended(const bench_config *cfg) {
 
 static void run_contended(const bench_config *cfg, unsigned threads) {
   static const lock_case user = {true, UNPINNED, true, true, "window+work"};
-  char name[5][64];
+  char name[6][64];
   snprintf(name[0], sizeof name[0], "lock, %u threads", threads);
   if (!bench_wanted(name[0])) return;
   snprintf(name[1], sizeof name[1], "lock, %u threads: fairness", threads);
   snprintf(name[2], sizeof name[2], "lock, %u threads: acquire p50", threads);
   snprintf(name[3], sizeof name[3], "lock, %u threads: acquire p99", threads);
   snprintf(name[4], sizeof name[4], "lock, %u threads: acquire max", threads);
+  snprintf(name[5], sizeof name[5], "lock, %u threads: CPU time", threads);
   job j = {.threads = threads, .seconds = cfg->lock_window, .ctx = &user};
   cost c[2];
   bench_measure(sample_contended, j, cfg->repeats, c);
@@ -326,6 +337,11 @@ static void run_contended(const bench_config *cfg, unsigned threads) {
             .precision = 2,
             .goal = 1.00};
   bench_print_stat(&r, fair, NULL, "per-thread ops in the window");
+  r.name = name[5];
+  r.metric = "cpu-fairness";
+  r.goal = 0;
+  double cpu_fair[2] = {c[0].extra[X_CPU_FAIRNESS], c[1].extra[X_CPU_FAIRNESS]};
+  bench_print_stat(&r, cpu_fair, NULL, "per-thread CPU time in the window");
   static const char *const metric[3] = {"p50", "p99", "max"};
   for (int k = 0; k < 3; k++) {
     double v[2] = {c[0].extra[X_P50 + k] * 1e6, c[1].extra[X_P50 + k] * 1e6};

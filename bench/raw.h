@@ -86,6 +86,10 @@ int raw_thread_join(raw_thread *t);
  * (RUSAGE_SELF), GetProcessTimes; -1 where unknown. */
 double raw_process_cpu(void);
 
+/* CPU seconds the calling thread has used, user plus system
+ * (CLOCK_THREAD_CPUTIME_ID, GetThreadTimes); -1 where unknown. */
+double raw_thread_cpu(void);
+
 /* Threads in the process now (/proc/self/task, a Toolhelp snapshot); -1
  * where the OS gives no count (macOS). */
 int raw_thread_count(void);

@@ -8,6 +8,7 @@
 
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <time.h>
 
 #if defined(__linux__)
 #include <dirent.h>
@@ -22,6 +23,15 @@ double raw_process_cpu(void) {
   struct rusage u;
   if (getrusage(RUSAGE_SELF, &u) != 0) return -1;
   return seconds_of(u.ru_utime) + seconds_of(u.ru_stime);
+}
+
+double raw_thread_cpu(void) {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+  struct timespec t;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) == 0)
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+#endif
+  return -1;
 }
 
 #if defined(__linux__)

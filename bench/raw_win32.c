@@ -174,6 +174,12 @@ double raw_process_cpu(void) {
   return seconds_of(kernel) + seconds_of(user);
 }
 
+double raw_thread_cpu(void) {
+  FILETIME created, exited, kernel, user;
+  if (!GetThreadTimes(GetCurrentThread(), &created, &exited, &kernel, &user)) return -1;
+  return seconds_of(kernel) + seconds_of(user);
+}
+
 int raw_thread_count(void) {
   HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
   if (snap == INVALID_HANDLE_VALUE) return -1;
