@@ -152,29 +152,52 @@ static bool heap_reserve(void) {
   return true;
 }
 
+#ifndef NDEBUG
+/* Debug builds check the whole heap after every change, while it is small
+ * enough for that (the tests' heaps mostly are). */
+static bool heap_ordered(void) {
+  if (heap_len > 1024) return true;
+  for (size_t i = 0; i < heap_len; i++)
+    if (heap[i].timer->slot != i || (i > 0 && earlier(&heap[i], &heap[(i - 1) / ARITY])))
+      return false;
+  return true;
+}
+#endif
+
 /* The earliest pending timer, if it is due by `now`. */
 static struct weft_timer *heap_due(int64_t now) {
   return heap_len && heap[0].due <= now ? heap[0].timer : NULL;
 }
 
-/* Insert (room reserved); wake the scheduler if this is now the earliest. */
-static void heap_insert(struct weft_timer *t) {
+/* Insert (room reserved). True if the leader must be woken to sleep less
+ * (this is now the earliest): the caller wakes it, best after letting go
+ * of the lock, which the leader takes first thing. Waking it later is
+ * safe: a leader parks on lead_word before it lets go of the lock, so it
+ * is either parked by now, to be woken, or yet to take the lock and see
+ * the new timer. */
+static bool heap_insert(struct weft_timer *t) {
   t->seq = next_seq++;
   heap[heap_len++] = (heap_slot){t->due, t->seq, t};
   sift_up(heap_len - 1);
-  if (heap[0].timer == t && t->due < lead_until) {
-    lead_until = t->due;
-    weft__unpark_one(&lead_word, NULL, NULL);
-  }
+  assert(heap_ordered());
+  if (heap[0].timer != t || t->due >= lead_until) return false;
+  lead_until = t->due;
+  return true;
+}
+
+static void wake_leader(void) {
+  weft__unpark_one(&lead_word, NULL, NULL);
 }
 
 static void heap_remove(struct weft_timer *t) {
   size_t i = t->slot;
   heap_slot last = heap[--heap_len];
-  if (i == heap_len) return;
-  heap_set(i, last);
-  sift_up(i);
-  sift_down(last.timer->slot);
+  if (i < heap_len) {
+    heap_set(i, last);
+    sift_up(i);
+    sift_down(last.timer->slot);
+  }
+  assert(heap_ordered());
 }
 
 /* -- helper threads -- */
@@ -276,7 +299,7 @@ static struct weft_timer *after_call(struct weft_timer *t) {
     int64_t k = (now - t->start) / t->interval + 1;
     t->due = t->start + k * t->interval;
     set_state(t, PENDING);
-    heap_insert(t);
+    if (heap_insert(t)) wake_leader();
     return NULL;
   }
   settle(t, t->periodic ? CANCELLED : FINISHED);
@@ -443,6 +466,7 @@ int weft_timer_start(weft_timer *t) {
   weft__process_arm_exit();
   weft_lock_acquire(&lock, WEFT_FOREVER);
   int status = WEFT_OK;
+  bool wake = false;
   if (t->state != NEW)
     status = t->state == CANCELLED ? WEFT_ECANCELED : WEFT_ESTATE;
   else if (closed)
@@ -457,9 +481,10 @@ int weft_timer_start(weft_timer *t) {
     t->due = t->interval == WEFT__FOREVER ? WEFT__FOREVER : t->start + t->interval;
     if (awaited(t)) n_non_daemon++;
     set_state(t, PENDING);
-    heap_insert(t);
+    wake = heap_insert(t);
   }
   weft_lock_release(&lock);
+  if (wake) wake_leader(); /* not under the lock: the leader needs it at once */
   return status;
 }
 
@@ -499,7 +524,10 @@ static int join(weft_timer *t, double timeout) {
   int64_t deadline = weft__deadline(timeout);
   while ((s = weft__load(&t->state, memory_order_acquire)) == PENDING || s == RUNNING) {
     if (timeout != 0) weft__waiting(WEFT__WAIT_TIMER, t, 0, 0);
-    if (timeout == 0 || weft__park(&t->state, s, deadline, NULL) == WEFT__PARK_TIMEOUT) {
+    /* Watching for the wake-up pays only once the call runs: a pending
+     * timer ends no sooner than its due time. */
+    if (timeout == 0 ||
+        weft__park_watch(&t->state, s, deadline, NULL, s == RUNNING) == WEFT__PARK_TIMEOUT) {
       s = weft__load(&t->state, memory_order_acquire);
       return s == PENDING || s == RUNNING ? WEFT_TIMEOUT : WEFT_OK;
     }
