@@ -8,7 +8,9 @@
  *    fewer, each a thread.
  * 2. One timer at a time, 5-20 ms: lateness (median, p99) against a thread
  *    in the raw timed wait, and lateness and CPU per timer against the
- *    plain sleep until the deadline (clock_nanosleep, thrd_sleep, Sleep).
+ *    plain sleep until the deadline (clock_nanosleep, thrd_sleep, Sleep)
+ *    and against a raw timer thread (a request on a raw condition, the
+ *    plain sleep, a signal back: the wake-ups of weft's start and join).
  * 3. Bursts: `burst` (1000) timers all due at one instant, each callback
  *    doing ~1 us of work and noting how late it ran: lateness median / p99,
  *    when the last one fired, CPU per timer and the threads the timers had
