@@ -524,10 +524,7 @@ static int join(weft_timer *t, double timeout) {
   int64_t deadline = weft__deadline(timeout);
   while ((s = weft__load(&t->state, memory_order_acquire)) == PENDING || s == RUNNING) {
     if (timeout != 0) weft__waiting(WEFT__WAIT_TIMER, t, 0, 0);
-    /* Watching for the wake-up pays only once the call runs: a pending
-     * timer ends no sooner than its due time. */
-    if (timeout == 0 ||
-        weft__park_watch(&t->state, s, deadline, NULL, s == RUNNING) == WEFT__PARK_TIMEOUT) {
+    if (timeout == 0 || weft__park(&t->state, s, deadline, NULL) == WEFT__PARK_TIMEOUT) {
       s = weft__load(&t->state, memory_order_acquire);
       return s == PENDING || s == RUNNING ? WEFT_TIMEOUT : WEFT_OK;
     }
