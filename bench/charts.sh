@@ -14,6 +14,7 @@
 #                        by primitive and placement
 #   timers.png           burst lateness (p50, p99, last) of both sides, and
 #                        the CPU ratios of timed waits and a single timer
+#                        (against the plain sleep and a raw timer thread)
 # Only the CSV's last column (note) may hold commas, so the others split
 # on "," alone.
 set -euo pipefail
@@ -73,7 +74,8 @@ done
 for b in wait.event wait.cond wait.sem; do
   pick "$b" lateness-p50 benchmark >>"$work/cpu"
 done
-pick timer.single lateness-p50 variant | sed -n 's/^"vs-sleep"/"single timer vs sleep"/p' >>"$work/cpu"
+pick timer.single lateness-p50 variant |
+  sed -n -e 's/^"vs-sleep"/"timer vs sleep"/p' -e 's/^"vs-timer-thread"/"timer vs raw timer thread"/p' >>"$work/cpu"
 
 common='
 set terminal pngcairo size 1200,520 font ",10"
@@ -162,7 +164,7 @@ set title "burst due together: lateness (us, log), raw = a thread per timer"
 plot "$work/burst" using 2:xtic(1) title "weft", "" using 3 title "raw"
 unset logscale y
 set yrange [0:*]
-set title "CPU per 10 ms timed wait, and per single timer vs sleep: weft / raw"
+set title "CPU per 10 ms timed wait, and per single timer: weft / raw"
 set bmargin 6
 plot "$work/cpu" using 5:xtic(1) title "CPU ratio", 1 with lines title "" lc "black" dt 2
 unset multiplot
