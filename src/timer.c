@@ -55,7 +55,6 @@ typedef struct heap_slot {
 
 static weft_lock lock;
 static heap_slot *heap;
-
 static size_t heap_len, heap_cap;
 static uint64_t next_seq;
 static weft__list ready, running;
