@@ -97,6 +97,7 @@ WEFT_TEST(stress, join_race, 60)
 WEFT_TEST(stress, unref_race, 60)
 
 WEFT_TEST(timer, fire_not_early, 30)
+WEFT_TEST(timer, order_mixed, 60)
 WEFT_TEST(timer, cancel_before_start, 20)
 WEFT_TEST(timer, cancel_pending, 20)
 WEFT_TEST(timer, cancel_after_fire, 20)

@@ -94,6 +94,45 @@ void test_timer_fire_not_early(void) {
   }
 }
 
+/* Timers started in an order that is not their due order: each fires no
+ * earlier than its interval, and before every timer due 0.3 s or more
+ * after it (the one of 0.02 s, started after those of 1.0 and 0.5 s, must
+ * not wait behind them; the one of 0.1 s, started first, must not wait for
+ * the shorter ones started after it). The margin is for a loaded machine,
+ * with a few attempts, which a wrong schedule fails every time. */
+void test_timer_order_mixed(void) {
+  static const double intervals[] = {0.1, 1.0, 0.2, 0.5, 0.7, 0.02, 1.1, 0.6, 0.65, 0.3};
+  enum { N = sizeof intervals / sizeof intervals[0] };
+  for (int attempt = 1;; attempt++) {
+    static probe p[N];
+    memset(p, 0, sizeof p);
+    weft_timer *t[N];
+    double t0[N];
+    for (int i = 0; i < N; i++) {
+      t[i] = timer_new_checked(intervals[i], probe_cb, &p[i]);
+      t0[i] = weft_monotonic();
+      CHECK_STATUS(weft_timer_start(t[i]), WEFT_OK);
+    }
+    for (int i = 0; i < N; i++) {
+      CHECK_STATUS(weft_timer_join(t[i], 30.0), WEFT_OK);
+      CHECK_EQ(atomic_load(&p[i].calls), 1);
+      if (p[i].times[0] - t0[i] < intervals[i] - TEST_CLOCK_EPS)
+        test_fail_(__FILE__, __LINE__, "timer of %.2f s fired after %.6f s", intervals[i],
+                   p[i].times[0] - t0[i]);
+      weft_timer_unref(t[i]);
+    }
+    int out = -1;
+    for (int i = 0; i < N && out < 0; i++)
+      for (int j = 0; j < N; j++)
+        if (intervals[j] - intervals[i] >= 0.3 - 1e-9 && p[i].times[0] >= p[j].times[0]) out = i;
+    if (out < 0) break;
+    if (attempt == 4)
+      test_fail_(__FILE__, __LINE__, "the timer of %.2f s fired at %.3f s, after a later one",
+                 intervals[out], p[out].times[0] - t0[out]);
+    printf("attempt %d: the timer of %.2f s fired late; again\n", attempt, intervals[out]);
+  }
+}
+
 void test_timer_cancel_before_start(void) {
   atomic_int n = 0;
   weft_timer *t = timer_new_checked(0, count_cb, &n);
