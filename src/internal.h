@@ -85,13 +85,6 @@ static inline void weft__fence(void) {
   weft__atomic_fence();
 }
 
-/* Thread-local storage: C11's, or MSVC's own spelling of it. */
-#if defined(_MSC_VER) && !defined(__clang__)
-#define WEFT__THREAD_LOCAL __declspec(thread)
-#else
-#define WEFT__THREAD_LOCAL _Thread_local
-#endif
-
 /* -- allocation: everything goes through weft_set_allocator's functions -- */
 void *weft__malloc(size_t size);
 void *weft__realloc(void *p, size_t size);

@@ -95,12 +95,31 @@ void weft__parker_destroy(weft__parker *p);
 int weft__parker_park(weft__parker *p, int64_t deadline);
 void weft__parker_unpark(weft__parker *p);
 
+/* Thread-local storage: C11's, or MSVC's own spelling of it. */
+#if defined(_MSC_VER) && !defined(__clang__)
+#define WEFT__THREAD_LOCAL __declspec(thread)
+#else
+#define WEFT__THREAD_LOCAL _Thread_local
+#endif
+
 /* -- one fast per-thread pointer --
  * For the core's hottest per-thread lookup (weft_local_get): the compiler's
  * thread-locals where they are native, TlsGetValue where mingw would
- * emulate them. NULL in a thread until set. */
+ * emulate them. NULL in a thread until set. A port with native ones says
+ * so in its port_types.h (WEFT__PORT_TLS_SLOT) and defines the slot, which
+ * the core then reads inline: a call fewer per get. */
+#if defined(WEFT__PORT_TLS_SLOT)
+extern WEFT__THREAD_LOCAL void *weft__port_tls_slot;
+static inline void *weft__port_tls_get(void) {
+  return weft__port_tls_slot;
+}
+static inline void weft__port_tls_set(void *p) {
+  weft__port_tls_slot = p;
+}
+#else
 void *weft__port_tls_get(void);
 void weft__port_tls_set(void *p);
+#endif
 
 /* -- thread exit and process exit --
  * One native per-thread slot whose destructor runs hooks->thread_exit(arg)

@@ -2,6 +2,9 @@
 #ifndef WEFT_PORT_TYPES_H
 #define WEFT_PORT_TYPES_H
 
+/* Native thread-locals: the fast per-thread slot is a variable (unix.c). */
+#define WEFT__PORT_TLS_SLOT 1
+
 #include <stdbool.h>
 #include <threads.h>
 

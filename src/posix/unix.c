@@ -8,15 +8,7 @@
 #include "internal.h"
 #include "unix.h"
 
-static WEFT__THREAD_LOCAL void *tls_slot;
-
-void *weft__port_tls_get(void) {
-  return tls_slot;
-}
-
-void weft__port_tls_set(void *p) {
-  tls_slot = p;
-}
+WEFT__THREAD_LOCAL void *weft__port_tls_slot; /* port.h reads it */
 
 int weft__port_set_affinity(uint64_t native_id, bool self, const bool *cpus, size_t n) {
   (void)self; /* Linux reaches any thread by its TID */
