@@ -97,8 +97,8 @@ void test_timer_fire_not_early(void) {
 /* Timers started in an order that is not their due order: each fires no
  * earlier than its interval, and before every timer due 0.3 s or more
  * after it (the one of 0.02 s, started after those of 1.0 and 0.5 s, must
- * not wait behind them; the one of 0.1 s, started first, must not wait for
- * the shorter ones started after it). The margin is for a loaded machine,
+ * not wait behind them; the one of 0.1 s, started first, must not be held
+ * up by the timers started after it). The margin is for a loaded machine,
  * with a few attempts, which a wrong schedule fails every time. */
 void test_timer_order_mixed(void) {
   static const double intervals[] = {0.1, 1.0, 0.2, 0.5, 0.7, 0.02, 1.1, 0.6, 0.65, 0.3};
