@@ -108,12 +108,32 @@ count_junit() {
   PASSED[$row]=$((tests - failures - skipped)) FAILED[$row]=$failures SKIPPED[$row]=$skipped
 }
 
+# CMake's message when a changed compiler makes it delete a build
+# directory's cache: it then configures again without the preset's
+# variables (a "TSan" row built with cc and no sanitizer, for one), and the
+# next run finds the preset's compiler changed again.
+CACHE_DROPPED='require your cache to be deleted'
+
 run_row() {
-  local row="$1" log="$LOGDIR/$1.log" start=$SECONDS launcher=()
+  local row="$1" log="$LOGDIR/$1.log" start=$SECONDS launcher=() fresh="$FRESH" status attempt
   [[ "$row" == posix-clang-tsan ]] && read -r -a launcher <<<"$(tsan_launcher)"
-  rm -f "$ROOT/build/$row"/junit-*.xml
   echo "row $row, started $(date -u '+%F %T UTC')${launcher[*]:+, under ${launcher[*]}}" >"$log"
-  if (cd "$ROOT" && "${launcher[@]}" cmake --workflow --preset "$row" $FRESH) >>"$log" 2>&1; then
+  for attempt in configured fresh; do
+    rm -f "$ROOT/build/$row"/junit-*.xml
+    status=0
+    (cd "$ROOT" && "${launcher[@]}" cmake --workflow --preset "$row" $fresh) >>"$log" 2>&1 || status=$?
+    # Not a retry: what ran was not the row (see CACHE_DROPPED), so nothing
+    # of it counts; configured from scratch, the row runs once, as it is.
+    [[ -z "$fresh" && "$attempt" == configured ]] && grep -q "$CACHE_DROPPED" "$log" || break
+    {
+      echo
+      echo "matrix: CMake dropped the cache of build/$row and configured it without the"
+      echo "preset's variables; that run does not count: the row again, from scratch"
+      echo
+    } >>"$log"
+    fresh=--fresh
+  done
+  if [[ $status -eq 0 ]]; then
     RESULT[$row]=PASS
   else
     RESULT[$row]=FAIL
