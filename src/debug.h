@@ -110,6 +110,7 @@ typedef struct weft__thread_debug {
   weft__held held;
   weft__link all;     /* in the self layer's list of live records */
   bool listed;        /* in that list (under its lock) */
+  uint64_t listed_at; /* weft__records_stamp() when it was put in the list */
   bool busy;          /* inside a tool: its own lock use is not tracked */
   uintptr_t reported; /* the watchdog's: `since` of the last wait it reported */
 } weft__thread_debug;

@@ -23,10 +23,13 @@ struct weft_thread *weft__record_by_ident(uint64_t id) {
 }
 
 /* The live record with the smallest ident above `after`. */
-static struct weft_thread *next_by_ident(uint64_t after) {
+/* The listed record with the least ident above `after`, among those put
+ * in the list by the time the dump counted them (stamp). */
+static struct weft_thread *next_by_ident(uint64_t after, uint64_t stamp) {
   struct weft_thread *best = NULL;
   for (struct weft_thread *r = weft__records_first(); r; r = weft__records_next(r))
-    if (r->ident > after && (!best || r->ident < best->ident)) best = r;
+    if (r->dbg.listed_at <= stamp && r->ident > after && (!best || r->ident < best->ident))
+      best = r;
   return best;
 }
 
@@ -259,8 +262,12 @@ int weft_dump(weft_write_fn write, void *arg) {
   char buf[2048];
   weft__text t;
   double patience = 0.5; /* for the names lock: none once it was not had */
+  /* The threads counted here are the ones listed below, less those that
+   * end meanwhile: one that registers during the dump (the lock is let go
+   * between blocks) is not in it. */
   weft__records_lock();
   size_t n = count_records();
+  uint64_t stamp = weft__records_stamp();
   weft__records_unlock();
   weft__text_init(&t, buf, sizeof buf);
   weft__text_str(&t, "weft dump (");
@@ -273,7 +280,7 @@ int weft_dump(weft_write_fn write, void *arg) {
     bool names = weft__names_lock(patience);
     if (!names) patience = 0;
     weft__records_lock();
-    struct weft_thread *r = next_by_ident(last);
+    struct weft_thread *r = next_by_ident(last, stamp);
     weft__held_copy held;
     if (r) {
       last = r->ident;

@@ -18,6 +18,7 @@ static WEFT__THREAD_LOCAL bool tls_ending; /* weft__thread_end has begun */
 /* Every live record, for the debug tools (self.h). */
 static uintptr_t records_lock;
 static weft__list records;
+static uint64_t records_listed; /* records ever put in the list */
 
 /* Registered work, read with acquire loads: a slot may be filled while
  * other threads already end or fork. end_work holds function pointers as
@@ -140,6 +141,7 @@ bool weft__self_init(void) {
   tls_self = &main_rec;
   weft__list_push_back(&records, &main_rec.dbg.all); /* nothing else runs yet */
   main_rec.dbg.listed = true;
+  main_rec.dbg.listed_at = ++records_listed;
   weft__store(&init_state, 2, memory_order_release);
   return port_ready;
 }
@@ -177,11 +179,16 @@ struct weft_thread *weft__records_next(struct weft_thread *t) {
   return listed_record(t->dbg.all.next);
 }
 
+uint64_t weft__records_stamp(void) {
+  return records_listed;
+}
+
 static void list_record(struct weft_thread *t) {
   weft__records_lock();
   if (!t->dbg.listed) {
     weft__list_push_back(&records, &t->dbg.all);
     t->dbg.listed = true;
+    t->dbg.listed_at = ++records_listed;
   }
   weft__records_unlock();
 }
@@ -205,6 +212,7 @@ static void list_only(struct weft_thread *me) {
   if (me) {
     weft__list_push_back(&records, &me->dbg.all);
     me->dbg.listed = true;
+    me->dbg.listed_at = ++records_listed;
   }
 }
 

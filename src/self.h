@@ -102,6 +102,9 @@ void weft__records_lock(void);
 void weft__records_unlock(void);
 struct weft_thread *weft__records_first(void); /* under the lock */
 struct weft_thread *weft__records_next(struct weft_thread *t);
+/* Under the lock: how many records have been put in the list so far (a
+ * record's dbg.listed_at is this count just after it went in). */
+uint64_t weft__records_stamp(void);
 
 /* The calling thread's record for the tools: as weft__self(), except that
  * a thread that is ending gets none (its record's end takes locks). */

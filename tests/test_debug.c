@@ -654,6 +654,45 @@ void test_debug_dump_foreign(void) {
   }
 }
 
+/* A thread that appears while a dump is being written is not in it, so
+ * the count in the dump's first line is the number of blocks that follow.
+ * The write callback, given that first line, has a foreign thread take a
+ * record (weft_thread_current) before it lets the dump go on: the walk,
+ * which lets go of the records' lock between blocks, then finds it. */
+static weft_event late_go;
+static test_flag late_ready;
+
+static void late_arrival(void *arg) {
+  (void)arg;
+  CHECK(weft_thread_current() != NULL);
+  test_flag_set(&late_ready);
+  CHECK_STATUS(weft_event_wait(&late_go, WEFT_FOREVER), WEFT_OK);
+}
+
+static test_foreign *late_thread;
+
+static void write_then_arrive(const char *text, size_t len, void *arg) {
+  capture_write(text, len, arg);
+  if (late_thread) return;
+  late_thread = test_foreign_start(late_arrival, NULL);
+  test_flag_wait(&late_ready);
+}
+
+void test_debug_dump_count(void) {
+  capture_clear(&dump_text);
+  CHECK_STATUS(weft_dump(write_then_arrive, &dump_text), WEFT_OK);
+  const char *d = dump_text.buf;
+  char expect[64];
+  snprintf(expect, sizeof expect, "weft dump (%s): 1 thread\n", weft_backend());
+  if (strncmp(d, expect, strlen(expect)) != 0 || count_of(d, "\nthread ") != 1)
+    test_fail_(__FILE__, __LINE__, "a thread that came during the dump is in it:\n%s", d);
+  /* The next dump has both. */
+  CHECK_HAS(dump_now(), "): 2 threads\n");
+  CHECK_EQ(count_of(dump_text.buf, "\nthread "), 2);
+  weft_event_set(&late_go);
+  test_foreign_join(late_thread);
+}
+
 /* ---- held locks (lock order or the watchdog on) ------------------------- */
 
 static weft_lock outer = WEFT_LOCK_INIT;
