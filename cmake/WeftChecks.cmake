@@ -110,10 +110,12 @@ if(WEFT_INSTALL_CHECKS)
     weft_add_test(NAME weft.consumer.${name} LABELS install TIMEOUT 300 ${env}
       COMMAND "${CMAKE_COMMAND}" ${common} -DBINARY=${consumers}/${name} ${ARGN}
               -P "${_weft_checks}/check_consumer.cmake")
+    # Appended: weft_add_test made it require the wine server's fixture,
+    # whose cleanup (stopping the server) must wait for it too.
     if(role STREQUAL "setup")
       set_tests_properties(weft.consumer.${name} PROPERTIES FIXTURES_SETUP weft_installed)
     else()
-      set_tests_properties(weft.consumer.${name} PROPERTIES FIXTURES_REQUIRED weft_installed)
+      set_property(TEST weft.consumer.${name} APPEND PROPERTY FIXTURES_REQUIRED weft_installed)
     endif()
   endfunction()
   # pkg-config describes this machine's compiler's view: native builds only.
