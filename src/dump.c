@@ -22,7 +22,6 @@ struct weft_thread *weft__record_by_ident(uint64_t id) {
   return NULL;
 }
 
-/* The live record with the smallest ident above `after`. */
 /* The listed record with the least ident above `after`, among those put
  * in the list by the time the dump counted them (stamp). */
 static struct weft_thread *next_by_ident(uint64_t after, uint64_t stamp) {
