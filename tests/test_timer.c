@@ -960,6 +960,11 @@ void test_timer_burst_bounded(void) {
    * (and a sanitizer may start its own thread): a loose bound, far below a
    * thread per timer. */
   int bound = 2 * ((int)weft_cpu_count() + 1) + 4;
+  /* A chaos build sleeps at random steps of the core, and with the CPUs
+   * busy such a sleep outlasts the millisecond: calls turn slow by design
+   * (24 helpers more were seen at CTest's 4 at a time with more load
+   * beside). There only "far below a thread per timer" is judged. */
+  if (getenv("WEFT_CHAOS_SEED")) bound = n / 8 > bound ? n / 8 : bound;
   if (before >= 0 && most - before > bound)
     test_fail_(__FILE__, __LINE__, "%d threads more during a burst of %d timers (bound %d)",
                most - before, n, bound);
