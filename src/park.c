@@ -34,15 +34,14 @@ typedef struct bucket {
   weft__list queue;
   uintptr_t watch;  /* atomic: yields that lately sufficed to see a wake-up */
   uintptr_t misses; /* atomic: watches in a row that saw nothing */
-  uintptr_t skip;   /* atomic: watches still to skip after such a run */
-  int64_t fair_at; /* under the lock: the next fair turn's time (weft__lot_fair_turn) */
+  uintptr_t warm;   /* atomic: wake-ups here lately came soon enough to watch for */
+  int64_t fair_at;  /* under the lock: the next fair turn's time (weft__lot_fair_turn) */
 } bucket;
 
 #define NBUCKETS 256
-#define WATCH_FLOOR 8     /* yields watched beyond twice what lately sufficed */
-#define WATCH_MAX 48      /* some tens of microseconds at most */
-#define WATCH_SKIP 8      /* watches skipped after two misses in a row, */
-#define WATCH_SKIP_MAX 256 /* doubling with each further miss up to this */
+#define WATCH_FLOOR 8   /* yields watched beyond twice what lately sufficed */
+#define WATCH_MAX 48    /* some tens of microseconds at most */
+#define WARM_NS 100000  /* a sleep woken this soon says a watch would have seen it */
 #define FAIR_NS 1000000 /* fair turns: one per half millisecond on average */
 static bucket table[NBUCKETS];
 
@@ -133,16 +132,14 @@ static uintptr_t fork_registered;
  * CPU it is one short system call. Pausing instead was measured here and
  * lost on every hand-off (docs/bench/README.md), and a watch that shrank
  * after misses fell into sleeping for good once both sides of a hand-off
- * slept: so a miss lengthens the next watch, and waits that keep missing
- * (waits that end by timeout, long waits) skip the watch altogether, for
- * 8, 16, ... up to 256 waits between two tries, so that they cost what
- * the OS's own timed wait costs. */
+ * slept: so a miss lengthens the next watch. Only a warm bucket watches:
+ * two misses in a row make it cold, and a cold one sleeps at once, timing
+ * each sleep instead (a clock read either side of a sleep that costs
+ * microseconds anyway); a sleep woken within WARM_NS warms it. Waits that
+ * end by timeout, or are woken long after they began, so cost what the
+ * OS's own timed wait costs, and a hand-off that starts on a cold bucket
+ * has its watch back after one sleep. Buckets start cold. */
 static void watch(bucket *b, const waiter *w, int64_t deadline) {
-  uintptr_t skip = weft__load(&b->skip, memory_order_relaxed);
-  if (skip) { /* a racing decrement may be lost: one watch more or less */
-    weft__store(&b->skip, skip - 1, memory_order_relaxed);
-    return;
-  }
   uintptr_t est = weft__load(&b->watch, memory_order_relaxed);
   uintptr_t budget = 2 * est + WATCH_FLOOR;
   if (budget > WATCH_MAX) budget = WATCH_MAX;
@@ -159,11 +156,11 @@ static void watch(bucket *b, const waiter *w, int64_t deadline) {
   }
   weft__store(&b->watch, est < WATCH_MAX ? est + budget / 4 : est, memory_order_relaxed);
   uintptr_t misses = weft__load(&b->misses, memory_order_relaxed) + 1;
-  weft__store(&b->misses, misses, memory_order_relaxed);
   if (misses >= 2) {
-    uintptr_t n = misses - 2 < 6 ? (uintptr_t)WATCH_SKIP << (misses - 2) : WATCH_SKIP_MAX;
-    weft__store(&b->skip, n < WATCH_SKIP_MAX ? n : WATCH_SKIP_MAX, memory_order_relaxed);
+    weft__store(&b->warm, 0, memory_order_relaxed);
+    misses = 0;
   }
+  weft__store(&b->misses, misses, memory_order_relaxed);
 }
 
 /* Enqueue if *check == expected (check NULL: always), then sleep. */
@@ -181,16 +178,26 @@ static int park_self(struct weft_thread *self, const void *addr, const uintptr_t
   bucket_unlock(b);
   if (before_sleep) before_sleep(arg);
 
-  if (watching) watch(b, &w, deadline);
+  /* Cold: when the sleep began, to tell how soon its wake-up came. */
+  int64_t slept_at = 0;
+  if (watching) {
+    if (weft__load(&b->warm, memory_order_relaxed))
+      watch(b, &w, deadline);
+    else
+      slept_at = weft__port_now();
+  }
   /* Going to sleep: the wait's start, for a dump, unless its primitive
    * knew it already. */
   if (!weft__load(&self->dbg.wait.since, memory_order_relaxed))
-    weft__store(&self->dbg.wait.since, weft__wait_ms(weft__port_now()), memory_order_relaxed);
+    weft__store(&self->dbg.wait.since, weft__wait_ms(slept_at ? slept_at : weft__port_now()),
+                memory_order_relaxed);
   /* Only a waker gives this parker a permit, so a consumed permit means
    * this wait was woken. */
   weft__chaos();
   if (weft__parker_park(w.parker, deadline) == WEFT_OK) {
     assert(weft__load(&w.woken, memory_order_relaxed)); /* only a waker gives the permit */
+    if (slept_at && weft__port_now() - slept_at < WARM_NS)
+      weft__store(&b->warm, 1, memory_order_relaxed);
     return WEFT__PARK_OK;
   }
   b = lock_current(&w);
