@@ -123,6 +123,13 @@ void weft__on_fork(int slot, const weft__fork_hooks *h) {
 
 /* -- bring-up -- */
 
+/* Under the list's lock (or alone): t goes in the list, stamped. */
+static void put_in_list(struct weft_thread *t) {
+  weft__list_push_back(&records, &t->dbg.all);
+  t->dbg.listed = true;
+  t->dbg.listed_at = ++records_listed;
+}
+
 bool weft__self_init(void) {
   uintptr_t expected = 0;
   if (!weft__cas(&init_state, &expected, 1, memory_order_acquire)) {
@@ -139,9 +146,7 @@ bool weft__self_init(void) {
   main_rec.native_id = weft__port_native_id();
   weft__parker_init(&main_rec.parker);
   tls_self = &main_rec;
-  weft__list_push_back(&records, &main_rec.dbg.all); /* nothing else runs yet */
-  main_rec.dbg.listed = true;
-  main_rec.dbg.listed_at = ++records_listed;
+  put_in_list(&main_rec); /* nothing else runs yet */
   weft__store(&init_state, 2, memory_order_release);
   return port_ready;
 }
@@ -185,11 +190,7 @@ uint64_t weft__records_stamp(void) {
 
 static void list_record(struct weft_thread *t) {
   weft__records_lock();
-  if (!t->dbg.listed) {
-    weft__list_push_back(&records, &t->dbg.all);
-    t->dbg.listed = true;
-    t->dbg.listed_at = ++records_listed;
-  }
+  if (!t->dbg.listed) put_in_list(t);
   weft__records_unlock();
 }
 
@@ -209,11 +210,7 @@ static void list_only(struct weft_thread *me) {
     listed_record(l)->dbg.listed = false;
   records.head = records.tail = NULL;
   records_lock = 0;
-  if (me) {
-    weft__list_push_back(&records, &me->dbg.all);
-    me->dbg.listed = true;
-    me->dbg.listed_at = ++records_listed;
-  }
+  if (me) put_in_list(me);
 }
 
 /* -- records -- */
